@@ -1,0 +1,65 @@
+package dev.edgeweave.deploy;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * One {@code [component.X]} (or an inline component of a trigger, given a generated id).
+ *
+ * <p>{@code allowedOutboundHosts} and {@code keyValueStores} are parsed so the model is complete,
+ * but a manifest that sets either is rejected today, so in a parsed manifest they are empty. {@code
+ * variables} maps a component variable to its template (e.g. {@code "https://{{ host }}/"}).
+ */
+public record ComponentManifest(
+    String id,
+    String source,
+    List<FileMount> files,
+    List<String> excludeFiles,
+    Map<String, String> environment,
+    Map<String, String> variables,
+    List<String> allowedOutboundHosts,
+    List<String> keyValueStores,
+    Optional<BuildConfig> build,
+    String description) {
+
+  public ComponentManifest {
+    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(source, "source");
+    files = List.copyOf(files);
+    excludeFiles = List.copyOf(excludeFiles);
+    environment = orderedCopy(environment);
+    variables = orderedCopy(variables);
+    allowedOutboundHosts = List.copyOf(allowedOutboundHosts);
+    keyValueStores = List.copyOf(keyValueStores);
+    Objects.requireNonNull(build, "build");
+    Objects.requireNonNull(description, "description");
+  }
+
+  /** A component with only a module: no files, environment or variables. */
+  public static ComponentManifest of(String id, String source) {
+    return new ComponentManifest(
+        id,
+        source,
+        List.of(),
+        List.of(),
+        Map.of(),
+        Map.of(),
+        List.of(),
+        List.of(),
+        Optional.empty(),
+        "");
+  }
+
+  // Keeps declaration order (what a reader of spin.toml expects) while staying unmodifiable.
+  static <V> Map<String, V> orderedCopy(Map<String, V> map) {
+    Objects.requireNonNull(map, "map");
+    Map<String, V> copy = new LinkedHashMap<>();
+    map.forEach(
+        (k, v) -> copy.put(Objects.requireNonNull(k, "key"), Objects.requireNonNull(v, "value")));
+    return Collections.unmodifiableMap(copy);
+  }
+}

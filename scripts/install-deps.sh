@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs what the tests need on a fresh Debian machine: clang and lld for wasm32-wasi guests,
+# wasi-libc, wabt (wat2wasm), wrk for the load scripts, and docker-compose to check the
+# compose file (no Docker engine is needed for that). Java 17 and Maven come with the
+# machine. Safe to run again: it only installs what is missing.
+set -euo pipefail
+
+need=()
+command -v clang-14 >/dev/null || need+=(clang-14)
+command -v wasm-ld-14 >/dev/null || need+=(lld-14)
+[ -f /usr/lib/wasm32-wasi/libc.a ] || need+=(wasi-libc)
+command -v wat2wasm >/dev/null || need+=(wabt)
+command -v wrk >/dev/null || need+=(wrk)
+command -v make >/dev/null || need+=(make)
+command -v docker-compose >/dev/null || need+=(docker-compose)
+
+if [ ${#need[@]} -gt 0 ]; then
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${need[@]}"
+fi
