@@ -22,12 +22,12 @@ server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$data" "$cpfile"' EXIT
 for _ in $(seq 1 120); do
   curl -sf "http://127.0.0.1:$BARE_PORT/" >/dev/null 2>&1 && \
-    curl -sf -H 'Host: hello-c.localhost' "http://127.0.0.1:$PUBLIC_PORT/" >/dev/null 2>&1 && break
+    curl -sf -H 'Host: hello-c.localhost' "http://127.0.0.1:$PUBLIC_PORT/hello" >/dev/null 2>&1 && break
   sleep 0.5
 done
-curl -sf -H 'Host: hello-c.localhost' "http://127.0.0.1:$PUBLIC_PORT/" >/dev/null
+curl -sf -H 'Host: hello-c.localhost' "http://127.0.0.1:$PUBLIC_PORT/hello" >/dev/null
 
-mesh=(-H 'Host: hello-c.localhost' "http://127.0.0.1:$PUBLIC_PORT/")
+mesh=(-H 'Host: hello-c.localhost' "http://127.0.0.1:$PUBLIC_PORT/hello")
 bare=("http://127.0.0.1:$BARE_PORT/")
 
 # Warm both paths up (JIT, Chicory's compiled module, connection pools).

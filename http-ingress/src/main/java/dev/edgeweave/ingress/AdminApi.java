@@ -1,0 +1,178 @@
+package dev.edgeweave.ingress;
+
+import dev.edgeweave.deploy.AppBundle;
+import dev.edgeweave.deploy.BundleException;
+import dev.edgeweave.deploy.DeployedApp;
+import dev.edgeweave.deploy.HttpTrigger;
+import dev.edgeweave.sharding.FunctionCatalog;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.HttpMethods;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCode;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
+import org.apache.pekko.japi.function.Function;
+import org.apache.pekko.stream.Materializer;
+
+/**
+ * The admin API, on its own port and behind a bearer token:
+ *
+ * <pre>
+ * POST   /v1/apps          body: the app bundle (zip)   201 + the app, 400 + why
+ * GET    /v1/apps          the deployed apps
+ * GET    /v1/apps/{name}   one app
+ * DELETE /v1/apps/{name}   204, or 404
+ * GET    /v1/status        this node
+ * </pre>
+ */
+public final class AdminApi implements Function<HttpRequest, CompletionStage<HttpResponse>> {
+
+  private static final String APPS = "/v1/apps";
+
+  private final FunctionCatalog catalog;
+  private final AdminSettings settings;
+  private final Materializer materializer;
+  private final Executor blocking;
+  private final byte[] expectedAuthorization;
+
+  public AdminApi(ActorSystem<?> system, FunctionCatalog catalog, AdminSettings settings) {
+    this.catalog = catalog;
+    this.settings = settings;
+    this.materializer = Materializer.matFromSystem(system);
+    this.blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
+    this.expectedAuthorization = ("Bearer " + settings.token()).getBytes(StandardCharsets.UTF_8);
+  }
+
+  @Override
+  public CompletionStage<HttpResponse> apply(HttpRequest request) {
+    String given = request.getHeader("Authorization").map(h -> h.value()).orElse("");
+    if (!MessageDigest.isEqual(expectedAuthorization, given.getBytes(StandardCharsets.UTF_8))) {
+      request.discardEntityBytes(materializer);
+      return done(
+          PublicIngress.text(StatusCodes.UNAUTHORIZED, "missing or wrong bearer token")
+              .addHeader(
+                  org.apache.pekko.http.javadsl.model.headers.RawHeader.create(
+                      "WWW-Authenticate", "Bearer")));
+    }
+    String path = request.getUri().path();
+    var method = request.method();
+    if (path.equals(APPS) && method.equals(HttpMethods.POST)) {
+      return deploy(request);
+    }
+    request.discardEntityBytes(materializer);
+    if (path.equals(APPS) && method.equals(HttpMethods.GET)) {
+      List<Object> apps = new ArrayList<>();
+      for (DeployedApp app : catalog.apps()) {
+        apps.add(describe(app));
+      }
+      return done(json(StatusCodes.OK, Map.of("apps", apps)));
+    }
+    if (path.startsWith(APPS + "/")) {
+      String name = path.substring(APPS.length() + 1);
+      if (method.equals(HttpMethods.GET)) {
+        return done(
+            catalog
+                .app(name)
+                .map(app -> json(StatusCodes.OK, describe(app)))
+                .orElseGet(
+                    () ->
+                        PublicIngress.text(StatusCodes.NOT_FOUND, "no app named '" + name + "'")));
+      }
+      if (method.equals(HttpMethods.DELETE)) {
+        return CompletableFuture.supplyAsync(() -> remove(name), blocking);
+      }
+    }
+    if (path.equals("/v1/status") && method.equals(HttpMethods.GET)) {
+      return done(json(StatusCodes.OK, Map.of("status", "serving", "apps", catalog.apps().size())));
+    }
+    return done(
+        PublicIngress.text(
+            StatusCodes.NOT_FOUND, "no admin endpoint " + method.value() + " " + path));
+  }
+
+  private CompletionStage<HttpResponse> deploy(HttpRequest request) {
+    return request
+        .entity()
+        .withSizeLimit(settings.maxBundleBytes())
+        .toStrict(settings.deployTimeout().toMillis(), materializer)
+        .thenApplyAsync(
+            strict -> {
+              try {
+                AppBundle bundle = AppBundle.fromZip(strict.getData().toArray());
+                DeployedApp app = catalog.deploy(bundle);
+                return json(StatusCodes.CREATED, describe(app));
+              } catch (BundleException | FunctionCatalog.DeployException e) {
+                return PublicIngress.text(
+                    StatusCodes.BAD_REQUEST, "deploy refused: " + e.getMessage());
+              }
+            },
+            blocking)
+        .exceptionally(
+            error -> {
+              Throwable cause = error.getCause() != null ? error.getCause() : error;
+              if (cause instanceof EntityStreamSizeException) {
+                return PublicIngress.text(
+                    StatusCodes.CONTENT_TOO_LARGE,
+                    "bundle exceeds " + settings.maxBundleBytes() + " bytes");
+              }
+              return PublicIngress.text(
+                  StatusCodes.INTERNAL_SERVER_ERROR, "deploy failed: " + cause.getMessage());
+            });
+  }
+
+  private HttpResponse remove(String name) {
+    try {
+      return catalog.remove(name)
+          ? HttpResponse.create().withStatus(StatusCodes.NO_CONTENT)
+          : PublicIngress.text(StatusCodes.NOT_FOUND, "no app named '" + name + "'");
+    } catch (java.io.IOException e) {
+      return PublicIngress.text(
+          StatusCodes.INTERNAL_SERVER_ERROR, "could not remove '" + name + "': " + e.getMessage());
+    }
+  }
+
+  static Map<String, Object> describe(DeployedApp app) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("name", app.name());
+    out.put("digest", app.digest());
+    out.put("version", app.manifest().version());
+    out.put("deployedAt", app.deployedAt().toString());
+    List<Object> routes = new ArrayList<>();
+    for (HttpTrigger t : app.manifest().triggers()) {
+      routes.add(Map.of("route", t.route(), "component", t.componentId()));
+    }
+    out.put("routes", routes);
+    List<Object> components = new ArrayList<>();
+    app.components()
+        .values()
+        .forEach(c -> components.add(Map.of("id", c.id(), "module", c.moduleDigest())));
+    out.put("components", components);
+    out.put("warnings", app.routes().warnings());
+    return out;
+  }
+
+  private static HttpResponse json(StatusCode status, Object body) {
+    return HttpResponse.create()
+        .withStatus(status)
+        .withEntity(
+            HttpEntities.create(
+                ContentTypes.APPLICATION_JSON, Json.write(body).getBytes(StandardCharsets.UTF_8)));
+  }
+
+  private static CompletionStage<HttpResponse> done(HttpResponse response) {
+    return CompletableFuture.completedFuture(response);
+  }
+}

@@ -1,0 +1,269 @@
+package dev.edgeweave.ingress;
+
+import com.google.protobuf.ByteString;
+import dev.edgeweave.deploy.DeployedApp;
+import dev.edgeweave.deploy.RouteMatch;
+import dev.edgeweave.sharding.AppLimits;
+import dev.edgeweave.sharding.FunctionCatalog;
+import dev.edgeweave.sharding.FunctionEntity;
+import dev.edgeweave.sharding.proto.Failure;
+import dev.edgeweave.sharding.proto.HttpHeader;
+import dev.edgeweave.sharding.proto.InvocationRequest;
+import dev.edgeweave.sharding.proto.InvocationResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeoutException;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.http.javadsl.model.ContentType;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCode;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
+import org.apache.pekko.http.javadsl.model.headers.RetryAfter;
+import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
+import org.apache.pekko.japi.function.Function;
+import org.apache.pekko.stream.Materializer;
+
+/**
+ * The public request path: health check, app by host or path prefix, request limits (431, 413), the
+ * app's routes, then the app's entity through sharding. Every refusal is a short text body saying
+ * why.
+ */
+public final class PublicIngress implements Function<HttpRequest, CompletionStage<HttpResponse>> {
+
+  static final String HEALTH_PATH = "/.well-known/spin/health";
+
+  private final ActorSystem<?> system;
+  private final ClusterSharding sharding;
+  private final FunctionCatalog catalog;
+  private final IngressSettings settings;
+  private final AppResolver resolver;
+  private final Materializer materializer;
+
+  public PublicIngress(ActorSystem<?> system, FunctionCatalog catalog, IngressSettings settings) {
+    this.system = system;
+    this.sharding = ClusterSharding.get(system);
+    this.catalog = catalog;
+    this.settings = settings;
+    this.resolver = new AppResolver(settings.domains(), catalog::app);
+    this.materializer = Materializer.matFromSystem(system);
+  }
+
+  @Override
+  public CompletionStage<HttpResponse> apply(HttpRequest request) {
+    String path = request.getUri().path();
+    if (path.equals(HEALTH_PATH)) {
+      return done(text(StatusCodes.OK, "OK"));
+    }
+    String host = request.getHeader("Host").map(h -> h.value()).orElse("");
+    Optional<AppResolver.Resolved> resolved = resolver.resolve(host, path);
+    if (resolved.isEmpty()) {
+      return done(text(StatusCodes.NOT_FOUND, "no app is deployed at " + host + path));
+    }
+    DeployedApp app = resolved.get().app();
+    AppLimits limits = catalog.limitsFor(app.name());
+    long headerBytes = 0;
+    for (org.apache.pekko.http.javadsl.model.HttpHeader h : request.getHeaders()) {
+      headerBytes += h.name().length() + h.value().length();
+    }
+    if (headerBytes > limits.maxHeaderBytes()) {
+      return done(
+          text(
+              StatusCodes.REQUEST_HEADER_FIELDS_TOO_LARGE,
+              "request headers are "
+                  + headerBytes
+                  + " bytes; app '"
+                  + app.name()
+                  + "' accepts at most "
+                  + limits.maxHeaderBytes()));
+    }
+    Optional<RouteMatch> match = app.routes().match(resolved.get().pathInApp());
+    if (match.isEmpty()) {
+      return done(
+          text(
+              StatusCodes.NOT_FOUND,
+              "app '" + app.name() + "' has no route for " + resolved.get().pathInApp()));
+    }
+    return request
+        .entity()
+        .withSizeLimit(limits.maxBodyBytes())
+        .toStrict(settings.bodyReadTimeout().toMillis(), materializer)
+        .thenCompose(
+            strict ->
+                invoke(
+                    app,
+                    limits,
+                    resolved.get(),
+                    match.get(),
+                    request,
+                    host,
+                    ByteString.copyFrom(strict.getData().asByteBuffer())))
+        .exceptionally(error -> bodyFailure(error, app, limits));
+  }
+
+  private CompletionStage<HttpResponse> invoke(
+      DeployedApp app,
+      AppLimits limits,
+      AppResolver.Resolved resolved,
+      RouteMatch match,
+      HttpRequest request,
+      String host,
+      ByteString body) {
+    InvocationRequest invocation = toInvocation(app, resolved, match, request, host, body);
+    int slot = ThreadLocalRandom.current().nextInt(catalog.settings().slotsPerApp());
+    Duration timeout = catalog.settings().askTimeout(limits);
+    return sharding
+        .entityRefFor(FunctionEntity.TYPE_KEY, FunctionEntity.entityId(app.name(), slot))
+        .<FunctionEntity.Reply>ask(
+            replyTo -> new FunctionEntity.Invoke(invocation, replyTo), timeout)
+        .thenApply(reply -> toHttp(reply.response()));
+  }
+
+  private InvocationRequest toInvocation(
+      DeployedApp app,
+      AppResolver.Resolved resolved,
+      RouteMatch match,
+      HttpRequest request,
+      String host,
+      ByteString body) {
+    var uri = request.getUri();
+    String query = uri.rawQueryString().orElse("");
+    String base = resolved.basePath();
+    InvocationRequest.Builder b =
+        InvocationRequest.newBuilder()
+            .setApp(app.name())
+            .setAppDigest(app.digest())
+            .setComponent(match.trigger().componentId())
+            .setTriggerIndex(app.manifest().triggers().lastIndexOf(match.trigger()))
+            .setMethod(request.method().value())
+            .setFullUrl("http://" + host + uri.path() + (query.isEmpty() ? "" : "?" + query))
+            .setPath(uri.path())
+            .setQuery(query)
+            .setBody(body)
+            .setClientAddr(clientAddr(request))
+            .setServerName(AppResolver.stripPort(host))
+            .setServerPort(settings.port())
+            .setRoute(
+                dev.edgeweave.sharding.proto.RouteMatch.newBuilder()
+                    .setMatchedRoute(under(base, match.matchedRoute()))
+                    .setComponentRoute(under(base, match.componentRoute()))
+                    .setRawComponentRoute(under(base, match.rawComponentRoute()))
+                    .setBasePath(under(base, match.basePath()))
+                    .setPathInfo(match.pathInfo())
+                    .setRawPathInfo(match.rawPathInfo())
+                    .putAllPathParams(match.pathParams()));
+    for (org.apache.pekko.http.javadsl.model.HttpHeader h : request.getHeaders()) {
+      // Pekko's own synthetic header (request-timeout control), never sent by the client.
+      if (!h.lowercaseName().equals("timeout-access")) {
+        b.addHeaders(HttpHeader.newBuilder().setName(h.name()).setValue(h.value()));
+      }
+    }
+    // Pekko HTTP keeps these two out of the header list; the guest sees them as CGI variables.
+    if (!body.isEmpty() || request.entity().getContentLengthOption().isPresent()) {
+      b.addHeaders(
+          HttpHeader.newBuilder()
+              .setName("Content-Length")
+              .setValue(Integer.toString(body.size())));
+    }
+    if (!request.entity().getContentType().equals(ContentTypes.NO_CONTENT_TYPE)) {
+      b.addHeaders(
+          HttpHeader.newBuilder()
+              .setName("Content-Type")
+              .setValue(request.entity().getContentType().toString()));
+    }
+    return b.build();
+  }
+
+  /** A path of the app, seen from outside when the app sits under a path prefix. */
+  private static String under(String base, String path) {
+    if (base.equals("/")) {
+      return path;
+    }
+    return path.equals("/") ? base : base + path;
+  }
+
+  private static String clientAddr(HttpRequest request) {
+    return request
+        .getAttribute(org.apache.pekko.http.javadsl.model.AttributeKeys.remoteAddress)
+        .flatMap(a -> a.getAddress().map(inet -> inet.getHostAddress()))
+        .orElse("");
+  }
+
+  static HttpResponse toHttp(InvocationResponse response) {
+    if (response.hasFailure()) {
+      Failure failure = response.getFailure();
+      HttpResponse http = text(status(response.getStatus()), failure.getMessage());
+      if (failure.getRetryAfterSeconds() > 0) {
+        http = http.addHeader(RetryAfter.create((long) failure.getRetryAfterSeconds()));
+      }
+      return http;
+    }
+    ContentType contentType = ContentTypes.APPLICATION_OCTET_STREAM;
+    List<org.apache.pekko.http.javadsl.model.HttpHeader> headers = new ArrayList<>();
+    for (HttpHeader h : response.getHeadersList()) {
+      String name = h.getName();
+      if (name.equalsIgnoreCase("Content-Type")) {
+        try {
+          contentType = ContentTypes.parse(h.getValue());
+        } catch (RuntimeException e) {
+          return text(
+              StatusCodes.INTERNAL_SERVER_ERROR,
+              "guest sent an unparseable Content-Type: " + h.getValue());
+        }
+      } else if (!name.equalsIgnoreCase("Content-Length")
+          && !name.equalsIgnoreCase("Transfer-Encoding")
+          && !name.equalsIgnoreCase("Status")) {
+        headers.add(RawHeader.create(name, h.getValue()));
+      }
+    }
+    return HttpResponse.create()
+        .withStatus(status(response.getStatus()))
+        .withEntity(HttpEntities.create(contentType, response.getBody().toByteArray()))
+        .addHeaders(headers);
+  }
+
+  private HttpResponse bodyFailure(Throwable error, DeployedApp app, AppLimits limits) {
+    Throwable cause =
+        error instanceof java.util.concurrent.CompletionException ? error.getCause() : error;
+    if (cause instanceof EntityStreamSizeException) {
+      return text(
+          StatusCodes.CONTENT_TOO_LARGE,
+          "request body exceeds the "
+              + limits.maxBodyBytes()
+              + " bytes app '"
+              + app.name()
+              + "' accepts");
+    }
+    if (cause instanceof TimeoutException) {
+      return text(StatusCodes.GATEWAY_TIMEOUT, "app '" + app.name() + "' did not answer in time");
+    }
+    system.log().warn("request for app '{}' failed", app.name(), cause);
+    return text(StatusCodes.INTERNAL_SERVER_ERROR, "request failed: " + cause.getMessage());
+  }
+
+  private static StatusCode status(int code) {
+    return StatusCodes.lookup(code).orElseGet(() -> StatusCodes.custom(code, "Status " + code, ""));
+  }
+
+  static HttpResponse text(StatusCode status, String message) {
+    return HttpResponse.create()
+        .withStatus(status)
+        .withEntity(
+            HttpEntities.create(
+                ContentTypes.TEXT_PLAIN_UTF8, (message + "\n").getBytes(StandardCharsets.UTF_8)));
+  }
+
+  private static CompletionStage<HttpResponse> done(HttpResponse response) {
+    return CompletableFuture.completedFuture(response);
+  }
+}

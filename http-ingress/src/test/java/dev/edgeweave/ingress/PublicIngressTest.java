@@ -1,0 +1,218 @@
+package dev.edgeweave.ingress;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import dev.edgeweave.sharding.TestApps;
+import dev.edgeweave.wasmhost.TestGuests;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PublicIngressTest {
+
+  private static final Config CONFIG =
+      ConfigFactory.parseString(
+              """
+              edgeweave.apps {
+                "small" { limits { max-body-bytes = 1 KiB, max-header-bytes = 2 KiB } }
+                "slow" { limits { wall-time = 300ms } }
+              }
+              """)
+          .withFallback(ConfigFactory.load());
+
+  @TempDir static Path dir;
+  private static IngressTestKit kit;
+
+  @BeforeAll
+  static void start() throws Exception {
+    kit = new IngressTestKit("PublicIngressTest", CONFIG, dir);
+    kit.deploy(
+        TestApps.app("alpha")
+            .wagi("/env/...", "env", TestGuests.c("env"), "environment = { WHO = \"alpha\" }"));
+    kit.deploy(
+        TestApps.app("beta")
+            .wagi("/env/...", "env", TestGuests.c("env"), "environment = { WHO = \"beta\" }"));
+    kit.deploy(
+        TestApps.app("routes")
+            .wagi("/...", "hello", TestGuests.c("hello"))
+            .wagi("/users/:id/env", "env", TestGuests.c("env"))
+            .wagi("/echo", "echo", TestGuests.c("echo"))
+            .wagi("/cgi/...", "cgi", TestGuests.c("cgi"))
+            .wagi("/trap", "trap", TestGuests.wat("trap")));
+    kit.deploy(TestApps.app("small").wagi("/...", "echo", TestGuests.c("echo")));
+    kit.deploy(TestApps.app("slow").wagi("/...", "loop", TestGuests.wat("loop")));
+  }
+
+  @AfterAll
+  static void stop() {
+    kit.close();
+  }
+
+  private static HttpResponse<String> get(String host, String path) throws Exception {
+    return kit.send(kit.request(path).header("Host", host).GET());
+  }
+
+  @Test
+  void theHealthCheckShouldAnswerOk() throws Exception {
+    HttpResponse<String> response = kit.get("/.well-known/spin/health");
+    assertEquals(200, response.statusCode());
+    assertEquals("OK", response.body().strip());
+  }
+
+  @Test
+  void twoAppsWithTheSameRoutesShouldNotSeeEachOthersTrafficByHost() throws Exception {
+    HttpResponse<String> alpha = get("alpha.localhost:" + kit.port(), "/env/x");
+    HttpResponse<String> beta = get("beta.localhost", "/env/x");
+    assertEquals(200, alpha.statusCode());
+    assertTrue(alpha.body().contains("WHO=alpha"), alpha.body());
+    assertTrue(!alpha.body().contains("WHO=beta"), alpha.body());
+    assertTrue(beta.body().contains("WHO=beta"), beta.body());
+  }
+
+  @Test
+  void twoAppsWithTheSameRoutesShouldNotSeeEachOthersTrafficByPathPrefix() throws Exception {
+    HttpResponse<String> alpha = kit.get("/alpha/env/x");
+    HttpResponse<String> beta = kit.get("/beta/env/x");
+    assertTrue(alpha.body().contains("WHO=alpha"), alpha.body());
+    assertTrue(beta.body().contains("WHO=beta"), beta.body());
+    // Under a path prefix the app's routes sit below it, and the guest is told so.
+    assertTrue(alpha.body().contains("X_BASE_PATH=/alpha"), alpha.body());
+    assertTrue(alpha.body().contains("SCRIPT_NAME=/alpha/env"), alpha.body());
+    assertTrue(alpha.body().contains("PATH_INFO=/x"), alpha.body());
+  }
+
+  @Test
+  void aHostNamingAnUnknownAppShouldGet404WithTheReason() throws Exception {
+    HttpResponse<String> response = get("nope.localhost", "/env/x");
+    assertEquals(404, response.statusCode());
+    assertTrue(response.body().contains("no app"), response.body());
+  }
+
+  @Test
+  void aPathNoRouteMatchesShouldGet404NamingTheApp() throws Exception {
+    HttpResponse<String> response = get("alpha.localhost", "/other");
+    assertEquals(404, response.statusCode());
+    assertTrue(response.body().contains("alpha"), response.body());
+  }
+
+  @Test
+  void theIngressShouldHandTheGuestTheWagiEnvironment() throws Exception {
+    HttpResponse<String> response =
+        kit.send(
+            kit.request("/users/42/env?a=1&b=2")
+                .header("Host", "routes.localhost")
+                .header("X-Custom-Thing", "yes")
+                .GET());
+    String body = response.body();
+    assertEquals(200, response.statusCode(), body);
+    assertTrue(body.contains("X_PATH_MATCH_ID=42"), body);
+    assertTrue(body.contains("QUERY_STRING=a=1&b=2"), body);
+    assertTrue(body.contains("HTTP_X_CUSTOM_THING=yes"), body);
+    assertTrue(!body.contains("HTTP_TIMEOUT_ACCESS"), body);
+    assertTrue(body.contains("REQUEST_METHOD=GET"), body);
+    assertTrue(body.contains("X_MATCHED_ROUTE=/users/:id/env"), body);
+    assertTrue(body.contains("REMOTE_ADDR=127.0.0.1"), body);
+    assertTrue(body.contains("X_FULL_URL=http://routes.localhost/users/42/env?a=1&b=2"), body);
+  }
+
+  @Test
+  void theBodyShouldReachTheGuestOnStdin() throws Exception {
+    HttpResponse<String> response =
+        kit.send(
+            kit.request("/echo")
+                .header("Host", "routes.localhost")
+                .POST(HttpRequest.BodyPublishers.ofString("ping body")));
+    assertEquals(200, response.statusCode());
+    assertTrue(response.body().contains("ping body"), response.body());
+  }
+
+  @Test
+  void aBodyOverTheAppsLimitShouldGet413() throws Exception {
+    HttpResponse<String> response =
+        kit.send(
+            kit.request("/")
+                .header("Host", "small.localhost")
+                .POST(HttpRequest.BodyPublishers.ofString("x".repeat(2048))));
+    assertEquals(413, response.statusCode());
+    assertTrue(response.body().contains("1024"), response.body());
+    // The node keeps serving the app afterwards.
+    HttpResponse<String> ok =
+        kit.send(
+            kit.request("/")
+                .header("Host", "small.localhost")
+                .POST(HttpRequest.BodyPublishers.ofString("fits")));
+    assertEquals(200, ok.statusCode());
+  }
+
+  @Test
+  void headersOverTheAppsLimitShouldGet431() throws Exception {
+    HttpResponse<String> response =
+        kit.send(
+            kit.request("/")
+                .header("Host", "small.localhost")
+                .header("X-Big", "y".repeat(3000))
+                .GET());
+    assertEquals(431, response.statusCode());
+  }
+
+  @Test
+  void aGuestThatTrapsShouldGet500WithTheReason() throws Exception {
+    HttpResponse<String> response = get("routes.localhost", "/trap");
+    assertEquals(500, response.statusCode());
+    assertTrue(response.body().contains("trap"), response.body());
+  }
+
+  @Test
+  void aGuestThatLoopsShouldGet504AndTheNodeKeepsServing() throws Exception {
+    HttpResponse<String> response = get("slow.localhost", "/");
+    assertEquals(504, response.statusCode());
+    assertTrue(response.body().contains("loop"), response.body());
+    assertEquals(200, get("routes.localhost", "/anything").statusCode());
+  }
+
+  @Test
+  void anExactRouteShouldBeatTheWildcard() throws Exception {
+    HttpResponse<String> hello = get("routes.localhost", "/users/42");
+    assertTrue(hello.body().contains("Hello"), hello.body());
+    HttpResponse<String> env = get("routes.localhost", "/users/42/env");
+    assertTrue(env.body().contains("X_PATH_MATCH_ID=42"), env.body());
+  }
+
+  @Test
+  void aLocationHeaderShouldRedirectWith302() throws Exception {
+    HttpResponse<String> response = get("routes.localhost", "/cgi/?location");
+    assertEquals(302, response.statusCode(), response.body());
+    assertEquals("/elsewhere", response.headers().firstValue("Location").orElse(""));
+  }
+
+  @Test
+  void aGuestResponseWithoutCgiHeadersShouldGet500() throws Exception {
+    HttpResponse<String> response = get("routes.localhost", "/cgi/?noheaders");
+    assertEquals(500, response.statusCode(), response.body());
+  }
+
+  @Test
+  void aStatusHeaderShouldSetTheStatusAndOtherHeadersPassThrough() throws Exception {
+    HttpResponse<String> teapot = get("routes.localhost", "/cgi/?status");
+    assertEquals(418, teapot.statusCode(), teapot.body());
+    assertEquals("teapot", teapot.body());
+    HttpResponse<String> custom = get("routes.localhost", "/cgi/?custom");
+    assertEquals(200, custom.statusCode());
+    assertEquals("weave", custom.headers().firstValue("X-Edge").orElse(""));
+    assertTrue(custom.headers().firstValue("Content-Type").orElse("").startsWith("text/html"));
+  }
+
+  @Test
+  void aGuestThatWritesNothingShouldGet500SayingSo() throws Exception {
+    HttpResponse<String> response = get("routes.localhost", "/cgi/?empty");
+    assertEquals(500, response.statusCode(), response.body());
+    assertTrue(response.body().contains("cgi"), response.body());
+  }
+}

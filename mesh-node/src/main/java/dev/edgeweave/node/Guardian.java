@@ -1,0 +1,103 @@
+package dev.edgeweave.node;
+
+import com.typesafe.config.Config;
+import dev.edgeweave.deploy.AppRepository;
+import dev.edgeweave.ingress.AdminApi;
+import dev.edgeweave.ingress.AdminSettings;
+import dev.edgeweave.ingress.IngressSettings;
+import dev.edgeweave.ingress.PublicIngress;
+import dev.edgeweave.sharding.FunctionCatalog;
+import dev.edgeweave.sharding.FunctionEntity;
+import dev.edgeweave.sharding.FunctionSettings;
+import dev.edgeweave.wasmhost.EngineConfig;
+import dev.edgeweave.wasmhost.WasmEngine;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.ServerBinding;
+
+/**
+ * Wires one node together: joins the cluster (alone when no seed nodes are configured), opens the
+ * app store and the Wasm engine, starts the function shards of this location, and binds the public
+ * ingress and the admin API. Shutdown runs in reverse through CoordinatedShutdown.
+ */
+final class Guardian {
+
+  /** What a started node reports back: where it listens and what it serves. */
+  record Started(
+      InetSocketAddress publicAddress,
+      InetSocketAddress adminAddress,
+      FunctionCatalog catalog,
+      String adminToken) {}
+
+  private Guardian() {}
+
+  static Behavior<Void> create(
+      AppRepository repository, String adminToken, CompletableFuture<Started> started) {
+    return Behaviors.setup(
+        ctx -> {
+          ActorSystem<Void> system = ctx.getSystem();
+          Config config = system.settings().config();
+          Cluster cluster = Cluster.get(system);
+          if (config.getStringList("pekko.cluster.seed-nodes").isEmpty()) {
+            cluster.manager().tell(Join.create(cluster.selfMember().address()));
+          }
+
+          FunctionSettings functionSettings = FunctionSettings.fromConfig(config);
+          WasmEngine engine =
+              WasmEngine.create(
+                  EngineConfig.builder()
+                      .withCompileCacheSize(functionSettings.compileCacheSize())
+                      .build());
+          FunctionCatalog catalog = new FunctionCatalog(repository, engine, functionSettings);
+          FunctionEntity.init(system, catalog);
+
+          IngressSettings ingress = IngressSettings.fromConfig(config);
+          AdminSettings admin = AdminSettings.fromConfig(config, adminToken);
+          Http http = Http.get(system);
+          CompletionStage<ServerBinding> publicBinding =
+              http.newServerAt(ingress.host(), ingress.port())
+                  .bind(new PublicIngress(system, catalog, ingress));
+          CompletionStage<ServerBinding> adminBinding =
+              http.newServerAt(admin.host(), admin.port())
+                  .bind(new AdminApi(system, catalog, admin));
+
+          CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);
+          Duration unbindDeadline = Duration.ofSeconds(5);
+          publicBinding
+              .thenCombine(
+                  adminBinding,
+                  (p, a) -> {
+                    p.addToCoordinatedShutdown(unbindDeadline, system);
+                    a.addToCoordinatedShutdown(unbindDeadline, system);
+                    return new Started(p.localAddress(), a.localAddress(), catalog, adminToken);
+                  })
+              .whenComplete(
+                  (s, error) -> {
+                    if (error != null) {
+                      started.completeExceptionally(error);
+                      system.terminate();
+                    } else {
+                      started.complete(s);
+                    }
+                  });
+          shutdown.addTask(
+              CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
+              "close-wasm-engine",
+              () -> {
+                engine.close();
+                return CompletableFuture.completedFuture(Done.getInstance());
+              });
+          return Behaviors.empty();
+        });
+  }
+}

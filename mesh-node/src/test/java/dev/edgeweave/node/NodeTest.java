@@ -1,0 +1,207 @@
+package dev.edgeweave.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import dev.edgeweave.deploy.AppBundle;
+import dev.edgeweave.sharding.TestApps;
+import dev.edgeweave.wasmhost.TestGuests;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class NodeTest {
+
+  @TempDir Path dir;
+  private final HttpClient client = HttpClient.newHttpClient();
+
+  private Config config(Path dataDir) {
+    return ConfigFactory.parseMap(
+        Map.of(
+            "edgeweave.node.data-dir", dataDir.toString(),
+            "edgeweave.ingress.port", 0,
+            "edgeweave.admin.port", 0));
+  }
+
+  private HttpResponse<String> send(HttpRequest.Builder request) throws Exception {
+    return client.send(
+        request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private HttpRequest.Builder admin(Node node, String path) {
+    return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.adminPort() + path))
+        .header("Authorization", "Bearer " + node.adminToken());
+  }
+
+  private HttpResponse<String> call(Node node, String app, String path) throws Exception {
+    return send(
+        HttpRequest.newBuilder(
+            URI.create("http://127.0.0.1:" + node.publicPort() + "/" + app + path)));
+  }
+
+  @Test
+  void theAdminApiShouldRefuseRequestsWithoutTheToken() throws Exception {
+    try (Node node = Node.start(config(dir.resolve("data")))) {
+      HttpResponse<String> response =
+          send(
+              HttpRequest.newBuilder(
+                  URI.create("http://127.0.0.1:" + node.adminPort() + "/v1/apps")));
+      assertEquals(401, response.statusCode());
+      HttpResponse<String> wrong =
+          send(
+              HttpRequest.newBuilder(
+                      URI.create("http://127.0.0.1:" + node.adminPort() + "/v1/apps"))
+                  .header("Authorization", "Bearer not-the-token"));
+      assertEquals(401, wrong.statusCode());
+    }
+  }
+
+  @Test
+  void anAppDeployedThroughTheAdminApiShouldServeListAndBeRemoved() throws Exception {
+    Path app = TestApps.app("hello").wagi("/...", "hello", TestGuests.c("hello")).writeTo(dir);
+    try (Node node = Node.start(config(dir.resolve("data")))) {
+      HttpResponse<String> deployed =
+          send(
+              admin(node, "/v1/apps")
+                  .header("Content-Type", "application/zip")
+                  .POST(HttpRequest.BodyPublishers.ofByteArray(AppBundle.zipDirectory(app))));
+      assertEquals(201, deployed.statusCode(), deployed.body());
+      assertTrue(deployed.body().contains("\"name\":\"hello\""), deployed.body());
+
+      HttpResponse<String> served = call(node, "hello", "/");
+      assertEquals(200, served.statusCode());
+      assertTrue(served.body().contains("Hello"), served.body());
+
+      HttpResponse<String> list = send(admin(node, "/v1/apps").GET());
+      assertTrue(list.body().contains("\"hello\""), list.body());
+      assertEquals(200, send(admin(node, "/v1/apps/hello").GET()).statusCode());
+
+      assertEquals(204, send(admin(node, "/v1/apps/hello").DELETE()).statusCode());
+      assertEquals(404, call(node, "hello", "/").statusCode());
+      assertEquals(404, send(admin(node, "/v1/apps/hello").GET()).statusCode());
+    }
+  }
+
+  @Test
+  void aBrokenBundleShouldBeRefusedWithTheReason() throws Exception {
+    String manifest =
+        TestApps.app("broken")
+            .wagi("/...", "hello", TestGuests.c("hello"))
+            .manifest()
+            .replace("hello.wasm", "missing.wasm");
+    try (Node node = Node.start(config(dir.resolve("data")))) {
+      HttpResponse<String> refused =
+          send(
+              admin(node, "/v1/apps")
+                  .POST(
+                      HttpRequest.BodyPublishers.ofByteArray(zip(Map.of("spin.toml", manifest)))));
+      assertEquals(400, refused.statusCode());
+      assertTrue(refused.body().contains("missing.wasm"), refused.body());
+
+      HttpResponse<String> notZip =
+          send(admin(node, "/v1/apps").POST(HttpRequest.BodyPublishers.ofString("not a zip")));
+      assertEquals(400, notZip.statusCode(), notZip.body());
+
+      HttpResponse<String> notWasm =
+          send(
+              admin(node, "/v1/apps")
+                  .POST(
+                      HttpRequest.BodyPublishers.ofByteArray(
+                          zip(
+                              Map.of(
+                                  "spin.toml",
+                                  manifest.replace("missing.wasm", "main.wasm"),
+                                  "main.wasm",
+                                  "\0asm\u0001\0\0\0 definitely not code")))));
+      assertEquals(400, notWasm.statusCode(), notWasm.body());
+      assertTrue(notWasm.body().contains("hello"), notWasm.body());
+
+      HttpResponse<String> health =
+          send(
+              HttpRequest.newBuilder(
+                  URI.create(
+                      "http://127.0.0.1:" + node.publicPort() + "/.well-known/spin/health")));
+      assertEquals(200, health.statusCode());
+    }
+  }
+
+  private static byte[] zip(Map<String, String> entries) throws java.io.IOException {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
+      for (Map.Entry<String, String> e : entries.entrySet()) {
+        zip.putNextEntry(new ZipEntry(e.getKey()));
+        zip.write(e.getValue().getBytes(StandardCharsets.ISO_8859_1));
+        zip.closeEntry();
+      }
+    }
+    return bytes.toByteArray();
+  }
+
+  @Test
+  void aRestartedNodeShouldServeItsAppsWithoutANewUpload() throws Exception {
+    Path data = dir.resolve("data");
+    Path app = TestApps.app("persisted").wagi("/...", "hello", TestGuests.c("hello")).writeTo(dir);
+    try (Node node = Node.start(config(data))) {
+      node.deployDirectory(app);
+      assertEquals(200, call(node, "persisted", "/").statusCode());
+    }
+    try (Node node = Node.start(config(data))) {
+      HttpResponse<String> served = call(node, "persisted", "/");
+      assertEquals(200, served.statusCode(), served.body());
+      assertTrue(served.body().contains("Hello"), served.body());
+    }
+  }
+
+  @Test
+  void theCliShouldDeployListAndRemoveAppsOnARunningNode() throws Exception {
+    Path app = TestApps.app("cli-app").wagi("/...", "hello", TestGuests.c("hello")).writeTo(dir);
+    try (Node node = Node.start(config(dir.resolve("data")))) {
+      String to = "http://127.0.0.1:" + node.adminPort();
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      ByteArrayOutputStream err = new ByteArrayOutputStream();
+      PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+      PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8);
+      String[] auth = {"--to", to, "--token", node.adminToken()};
+      assertEquals(
+          0,
+          Weave.run(concat(new String[] {"deploy", app.toString()}, auth), o, e),
+          err.toString());
+      assertEquals(200, call(node, "cli-app", "/").statusCode());
+      assertEquals(0, Weave.run(concat(new String[] {"apps"}, auth), o, e));
+      assertTrue(out.toString(StandardCharsets.UTF_8).contains("cli-app"));
+      assertEquals(0, Weave.run(concat(new String[] {"rm", "cli-app"}, auth), o, e));
+      assertEquals(1, Weave.run(concat(new String[] {"app", "cli-app"}, auth), o, e));
+      assertEquals(2, Weave.run(new String[] {"frobnicate"}, o, e));
+    }
+  }
+
+  @Test
+  void theAdminTokenShouldBeGeneratedOnceAndKeptInTheDataDir() {
+    Path data = dir.resolve("tokens");
+    Config config = config(data);
+    String first = Node.adminToken(config.withFallback(ConfigFactory.load()), data);
+    String second = Node.adminToken(config.withFallback(ConfigFactory.load()), data);
+    assertEquals(first, second);
+    assertTrue(first.length() >= 32);
+  }
+
+  private static String[] concat(String[] a, String[] b) {
+    String[] out = new String[a.length + b.length];
+    System.arraycopy(a, 0, out, 0, a.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
+  }
+}

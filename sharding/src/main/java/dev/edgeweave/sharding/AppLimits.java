@@ -1,0 +1,62 @@
+package dev.edgeweave.sharding;
+
+import com.typesafe.config.Config;
+import dev.edgeweave.wasmhost.Limits;
+import java.time.Duration;
+import java.util.Objects;
+
+/** The limits one request of an app runs under: {@code edgeweave.limits}, overridable per app. */
+public record AppLimits(
+    int maxMemoryPages,
+    Duration wallTime,
+    long maxStdoutBytes,
+    long maxBodyBytes,
+    long maxHeaderBytes,
+    int maxConcurrency,
+    Duration retryAfter) {
+
+  public AppLimits {
+    Objects.requireNonNull(wallTime, "wallTime");
+    Objects.requireNonNull(retryAfter, "retryAfter");
+    check(
+        maxMemoryPages >= 1 && maxMemoryPages <= 65536,
+        "max-memory-pages in 1..65536",
+        maxMemoryPages);
+    check(!wallTime.isNegative() && !wallTime.isZero(), "wall-time > 0", wallTime);
+    check(maxStdoutBytes > 0, "max-stdout-bytes > 0", maxStdoutBytes);
+    check(
+        maxBodyBytes >= 0 && maxBodyBytes <= Integer.MAX_VALUE - 8,
+        "max-body-bytes in 0..2 GiB",
+        maxBodyBytes);
+    check(maxHeaderBytes > 0, "max-header-bytes > 0", maxHeaderBytes);
+    check(maxConcurrency >= 1, "max-concurrency >= 1", maxConcurrency);
+    check(!retryAfter.isNegative(), "retry-after >= 0", retryAfter);
+  }
+
+  /** Reads one {@code limits} block. */
+  public static AppLimits fromConfig(Config limits) {
+    return new AppLimits(
+        limits.getInt("max-memory-pages"),
+        limits.getDuration("wall-time"),
+        limits.getBytes("max-stdout-bytes"),
+        limits.getBytes("max-body-bytes"),
+        limits.getBytes("max-header-bytes"),
+        limits.getInt("max-concurrency"),
+        limits.getDuration("retry-after"));
+  }
+
+  /** The part of these limits the Wasm engine enforces. */
+  public Limits guestLimits() {
+    return Limits.defaults()
+        .withMaxMemoryPages(maxMemoryPages)
+        .withWallTime(wallTime)
+        .withMaxStdoutBytes(maxStdoutBytes);
+  }
+
+  private static void check(boolean ok, String expected, Object actual) {
+    if (!ok) {
+      throw new IllegalArgumentException(
+          "limit out of range: expected " + expected + ", got " + actual);
+    }
+  }
+}

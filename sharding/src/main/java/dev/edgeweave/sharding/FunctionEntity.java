@@ -1,0 +1,204 @@
+package dev.edgeweave.sharding;
+
+import com.google.protobuf.ByteString;
+import dev.edgeweave.serialization.KryoSerializable;
+import dev.edgeweave.sharding.proto.Failure;
+import dev.edgeweave.sharding.proto.HttpHeader;
+import dev.edgeweave.sharding.proto.InvocationRequest;
+import dev.edgeweave.sharding.proto.InvocationResponse;
+import dev.edgeweave.wasmhost.GuestException;
+import dev.edgeweave.wasmhost.GuestFunction;
+import dev.edgeweave.wasmhost.GuestRequest;
+import dev.edgeweave.wasmhost.GuestResponse;
+import dev.edgeweave.wasmhost.Header;
+import dev.edgeweave.wasmhost.RouteInfo;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+
+/**
+ * One app (or one slot of a hot app) in this location. Runs each invocation on a fresh Wasm
+ * instance on the bounded function dispatcher, never on its own, and refuses work past the app's
+ * concurrency limit instead of queueing without bound.
+ */
+public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Command> {
+
+  public static final EntityTypeKey<Command> TYPE_KEY =
+      EntityTypeKey.create(Command.class, "function");
+
+  /** Messages the entity understands. */
+  public sealed interface Command extends KryoSerializable permits Invoke, InvocationDone {}
+
+  /** Run one request; the reply carries the guest's response or the platform's failure. */
+  public record Invoke(InvocationRequest request, ActorRef<Reply> replyTo) implements Command {}
+
+  /** The answer to an {@link Invoke}. */
+  public record Reply(InvocationResponse response) implements KryoSerializable {}
+
+  private record InvocationDone(InvocationResponse response, ActorRef<Reply> replyTo)
+      implements Command {}
+
+  /** Entity id of one slot of an app; apps are sharded by name. */
+  public static String entityId(String app, int slot) {
+    return app + "#" + slot;
+  }
+
+  /** Starts sharding of function entities in this node's location. */
+  public static ActorRef<org.apache.pekko.cluster.sharding.typed.ShardingEnvelope<Command>> init(
+      ActorSystem<?> system, FunctionCatalog catalog) {
+    Executor executor =
+        system.dispatchers().lookup(DispatcherSelector.fromConfig(FunctionSettings.DISPATCHER));
+    return ClusterSharding.get(system).init(Entity.of(TYPE_KEY, ctx -> create(catalog, executor)));
+  }
+
+  static Behavior<Command> create(FunctionCatalog catalog, Executor executor) {
+    return Behaviors.setup(ctx -> new FunctionEntity(ctx, catalog, executor));
+  }
+
+  private final FunctionCatalog catalog;
+  private final Executor executor;
+  private int inFlight;
+
+  private FunctionEntity(
+      ActorContext<Command> context, FunctionCatalog catalog, Executor executor) {
+    super(context);
+    this.catalog = catalog;
+    this.executor = executor;
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Invoke.class, this::onInvoke)
+        .onMessage(InvocationDone.class, this::onDone)
+        .build();
+  }
+
+  private Behavior<Command> onInvoke(Invoke invoke) {
+    InvocationRequest request = invoke.request();
+    AppLimits limits = catalog.limitsFor(request.getApp());
+    if (inFlight >= limits.maxConcurrency()) {
+      invoke
+          .replyTo()
+          .tell(
+              new Reply(
+                  failure(
+                      503,
+                      Failure.Kind.OVERLOADED,
+                      "app '"
+                          + request.getApp()
+                          + "' is at its concurrency limit ("
+                          + limits.maxConcurrency()
+                          + " requests)",
+                      (int) Math.max(1, limits.retryAfter().toSeconds()))));
+      return this;
+    }
+    CompletableFuture<InvocationResponse> result;
+    try {
+      result = CompletableFuture.supplyAsync(() -> run(request), executor);
+    } catch (RejectedExecutionException e) {
+      invoke
+          .replyTo()
+          .tell(new Reply(failure(503, Failure.Kind.OVERLOADED, "node is shutting down", 1)));
+      return this;
+    }
+    inFlight++;
+    getContext()
+        .pipeToSelf(
+            result,
+            (response, error) ->
+                new InvocationDone(
+                    error == null
+                        ? response
+                        : failure(500, Failure.Kind.INTERNAL, "invocation failed: " + error, 0),
+                    invoke.replyTo()));
+    return this;
+  }
+
+  private Behavior<Command> onDone(InvocationDone done) {
+    inFlight--;
+    done.replyTo().tell(new Reply(done.response()));
+    return this;
+  }
+
+  private InvocationResponse run(InvocationRequest request) {
+    GuestFunction function;
+    try {
+      function =
+          catalog.function(request.getApp(), request.getAppDigest(), request.getTriggerIndex());
+    } catch (FunctionCatalog.UnknownFunctionException e) {
+      return failure(404, Failure.Kind.UNKNOWN_APP, e.getMessage(), 0);
+    }
+    try {
+      GuestResponse response = function.invoke(toGuestRequest(request));
+      InvocationResponse.Builder out =
+          InvocationResponse.newBuilder()
+              .setStatus(response.status())
+              .setBody(ByteString.copyFrom(response.body()));
+      for (Header h : response.headers()) {
+        out.addHeaders(HttpHeader.newBuilder().setName(h.name()).setValue(h.value()));
+      }
+      return out.build();
+    } catch (GuestException e) {
+      return guestFailure(e);
+    }
+  }
+
+  static InvocationResponse guestFailure(GuestException e) {
+    return switch (e.kind()) {
+      case TIMEOUT -> failure(504, Failure.Kind.TIMEOUT, e.getMessage(), 0);
+      case MEMORY_LIMIT -> failure(500, Failure.Kind.MEMORY_LIMIT, e.getMessage(), 0);
+      case OUTPUT_LIMIT -> failure(500, Failure.Kind.OUTPUT_LIMIT, e.getMessage(), 0);
+      case TRAP -> failure(500, Failure.Kind.TRAP, e.getMessage(), 0);
+      case BAD_RESPONSE -> failure(500, Failure.Kind.BAD_RESPONSE, e.getMessage(), 0);
+      case EXIT -> failure(500, Failure.Kind.EXIT, e.getMessage(), 0);
+    };
+  }
+
+  static InvocationResponse failure(int status, Failure.Kind kind, String message, int retryAfter) {
+    return InvocationResponse.newBuilder()
+        .setStatus(status)
+        .setFailure(
+            Failure.newBuilder().setKind(kind).setMessage(message).setRetryAfterSeconds(retryAfter))
+        .build();
+  }
+
+  private static GuestRequest toGuestRequest(InvocationRequest r) {
+    List<Header> headers = new ArrayList<>(r.getHeadersCount());
+    for (HttpHeader h : r.getHeadersList()) {
+      headers.add(new Header(h.getName(), h.getValue()));
+    }
+    var route = r.getRoute();
+    return new GuestRequest(
+        r.getMethod(),
+        r.getFullUrl(),
+        r.getPath(),
+        r.getQuery(),
+        headers,
+        r.getBody().toByteArray(),
+        r.getClientAddr(),
+        r.getServerName(),
+        r.getServerPort(),
+        new RouteInfo(
+            route.getMatchedRoute(),
+            route.getComponentRoute(),
+            route.getRawComponentRoute(),
+            route.getBasePath(),
+            route.getPathInfo(),
+            route.getRawPathInfo(),
+            route.getPathParamsMap()));
+  }
+}

@@ -1,0 +1,71 @@
+package dev.edgeweave.sharding;
+
+import com.typesafe.config.Config;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Settings of function execution, read from {@code edgeweave.function}, {@code .limits}, {@code
+ * .apps}.
+ */
+public final class FunctionSettings {
+
+  /** The bounded pool guests run on. */
+  public static final String DISPATCHER = "edgeweave.function.dispatcher";
+
+  private final int slotsPerApp;
+  private final Duration askTimeoutMargin;
+  private final int compileCacheSize;
+  private final AppLimits defaultLimits;
+  private final Config limitsConfig;
+  private final Map<String, AppLimits> perApp = new ConcurrentHashMap<>();
+
+  private FunctionSettings(Config edgeweave) {
+    Config function = edgeweave.getConfig("function");
+    this.slotsPerApp = function.getInt("slots-per-app");
+    if (slotsPerApp < 1) {
+      throw new IllegalArgumentException(
+          "edgeweave.function.slots-per-app must be >= 1: " + slotsPerApp);
+    }
+    this.askTimeoutMargin = function.getDuration("ask-timeout-margin");
+    this.compileCacheSize = edgeweave.getInt("engine.compile-cache-size");
+    this.limitsConfig = edgeweave.getConfig("limits");
+    this.defaultLimits = AppLimits.fromConfig(limitsConfig);
+    // Resolve every override now, so a bad one fails the node at start, not a request later.
+    Config apps = edgeweave.getConfig("apps");
+    for (String app : apps.root().keySet()) {
+      Config override = apps.getConfig("\"" + app + "\"");
+      if (override.hasPath("limits")) {
+        perApp.put(
+            app, AppLimits.fromConfig(override.getConfig("limits").withFallback(limitsConfig)));
+      }
+    }
+  }
+
+  public static FunctionSettings fromConfig(Config root) {
+    return new FunctionSettings(root.getConfig("edgeweave"));
+  }
+
+  /** The limits of one app: its overrides, falling back to the node's defaults. */
+  public AppLimits limitsFor(String app) {
+    return perApp.getOrDefault(app, defaultLimits);
+  }
+
+  /** How long the ingress waits for an entity's reply. */
+  public Duration askTimeout(AppLimits limits) {
+    return limits.wallTime().plus(askTimeoutMargin);
+  }
+
+  public int slotsPerApp() {
+    return slotsPerApp;
+  }
+
+  public int compileCacheSize() {
+    return compileCacheSize;
+  }
+
+  public AppLimits defaultLimits() {
+    return defaultLimits;
+  }
+}

@@ -1,0 +1,161 @@
+package dev.edgeweave.sharding;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import dev.edgeweave.deploy.AppBundle;
+import dev.edgeweave.deploy.AppRepository;
+import dev.edgeweave.deploy.DeployedApp;
+import dev.edgeweave.sharding.proto.Failure;
+import dev.edgeweave.sharding.proto.InvocationRequest;
+import dev.edgeweave.sharding.proto.InvocationResponse;
+import dev.edgeweave.wasmhost.EngineConfig;
+import dev.edgeweave.wasmhost.TestGuests;
+import dev.edgeweave.wasmhost.WasmEngine;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FunctionEntityTest {
+
+  private static final Config CONFIG =
+      ConfigFactory.parseString(
+              """
+              edgeweave.apps {
+                "busy" { limits { max-concurrency = 1, wall-time = 3s } }
+                "slow" { limits { wall-time = 300ms } }
+              }
+              """)
+          .withFallback(ConfigFactory.load());
+
+  @TempDir static Path dir;
+  private static ActorTestKit testKit;
+  private static FunctionCatalog catalog;
+  private static WasmEngine engine;
+
+  @BeforeAll
+  static void start() throws Exception {
+    testKit = ActorTestKit.create("FunctionEntityTest", CONFIG);
+    Cluster cluster = Cluster.get(testKit.system());
+    cluster.manager().tell(Join.create(cluster.selfMember().address()));
+    engine = WasmEngine.create(EngineConfig.defaults());
+    catalog =
+        new FunctionCatalog(
+            AppRepository.open(dir.resolve("store")), engine, FunctionSettings.fromConfig(CONFIG));
+    FunctionEntity.init(testKit.system(), catalog);
+  }
+
+  @AfterAll
+  static void stop() {
+    testKit.shutdownTestKit();
+    engine.close();
+  }
+
+  private static DeployedApp deploy(TestApps app) throws Exception {
+    return catalog.deploy(AppBundle.fromDirectory(app.writeTo(dir.resolve("apps"))));
+  }
+
+  private static CompletionStage<FunctionEntity.Reply> ask(DeployedApp app, String query) {
+    InvocationRequest request =
+        InvocationRequest.newBuilder()
+            .setApp(app.name())
+            .setAppDigest(app.digest())
+            .setComponent(app.manifest().triggers().get(0).componentId())
+            .setTriggerIndex(0)
+            .setMethod("GET")
+            .setFullUrl("http://localhost/?" + query)
+            .setPath("/")
+            .setQuery(query)
+            .setServerName("localhost")
+            .setServerPort(80)
+            .build();
+    return ClusterSharding.get(testKit.system())
+        .entityRefFor(FunctionEntity.TYPE_KEY, FunctionEntity.entityId(app.name(), 0))
+        .ask(replyTo -> new FunctionEntity.Invoke(request, replyTo), Duration.ofSeconds(30));
+  }
+
+  private static InvocationResponse call(DeployedApp app) {
+    return ask(app, "").toCompletableFuture().join().response();
+  }
+
+  @Test
+  void anInvocationShouldRunTheGuestAndReplyWithItsResponse() throws Exception {
+    DeployedApp app = deploy(TestApps.app("hello").wagi("/...", "hello", TestGuests.c("hello")));
+    InvocationResponse response = call(app);
+    assertEquals(200, response.getStatus());
+    assertTrue(response.getBody().toString(StandardCharsets.UTF_8).contains("Hello"));
+  }
+
+  @Test
+  void requestsPastTheConcurrencyLimitShouldGet503WithRetryAfter() throws Exception {
+    DeployedApp app = deploy(TestApps.app("busy").wagi("/...", "loop", TestGuests.wat("loop")));
+    List<CompletionStage<FunctionEntity.Reply>> replies = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      replies.add(ask(app, ""));
+    }
+    List<Integer> statuses = new ArrayList<>();
+    for (var reply : replies) {
+      statuses.add(reply.toCompletableFuture().join().response().getStatus());
+    }
+    assertEquals(2, statuses.stream().filter(s -> s == 503).count(), statuses.toString());
+    assertEquals(1, statuses.stream().filter(s -> s == 504).count(), statuses.toString());
+    InvocationResponse overloaded =
+        replies.stream()
+            .map(r -> r.toCompletableFuture().join().response())
+            .filter(r -> r.getStatus() == 503)
+            .findFirst()
+            .orElseThrow();
+    assertEquals(Failure.Kind.OVERLOADED, overloaded.getFailure().getKind());
+    assertTrue(overloaded.getFailure().getRetryAfterSeconds() >= 1);
+  }
+
+  @Test
+  void aGuestThatLoopsShouldTimeOutWhileOtherAppsKeepServing() throws Exception {
+    DeployedApp slow = deploy(TestApps.app("slow").wagi("/...", "loop", TestGuests.wat("loop")));
+    DeployedApp hello = deploy(TestApps.app("hello2").wagi("/...", "hello", TestGuests.c("hello")));
+    CompletionStage<FunctionEntity.Reply> looping = ask(slow, "");
+    assertEquals(200, call(hello).getStatus());
+    InvocationResponse timedOut = looping.toCompletableFuture().join().response();
+    assertEquals(504, timedOut.getStatus());
+    assertEquals(Failure.Kind.TIMEOUT, timedOut.getFailure().getKind());
+    assertTrue(
+        timedOut.getFailure().getMessage().contains("loop"), timedOut.getFailure().getMessage());
+    assertEquals(200, call(hello).getStatus());
+  }
+
+  @Test
+  void anInvocationForAReleaseThatIsNotDeployedShouldSayUnknownApp() throws Exception {
+    DeployedApp app = deploy(TestApps.app("gone").wagi("/...", "hello", TestGuests.c("hello")));
+    catalog.remove("gone");
+    InvocationResponse response = call(app);
+    assertEquals(404, response.getStatus());
+    assertEquals(Failure.Kind.UNKNOWN_APP, response.getFailure().getKind());
+  }
+
+  @Test
+  void aMalformedModuleShouldBeRefusedAndThePreviousReleaseKeepServing() throws Exception {
+    DeployedApp good = deploy(TestApps.app("keep").wagi("/...", "hello", TestGuests.c("hello")));
+    byte[] broken = "\0asm\u0001\0\0\0garbage".getBytes(StandardCharsets.ISO_8859_1);
+    FunctionCatalog.DeployException refused =
+        assertThrows(
+            FunctionCatalog.DeployException.class,
+            () -> deploy(TestApps.app("keep").wagi("/...", "hello", broken)));
+    assertTrue(refused.getMessage().contains("hello"), refused.getMessage());
+    assertEquals(good.digest(), catalog.app("keep").orElseThrow().digest());
+    assertEquals(200, call(good).getStatus());
+  }
+}

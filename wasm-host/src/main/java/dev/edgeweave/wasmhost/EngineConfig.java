@@ -1,0 +1,118 @@
+package dev.edgeweave.wasmhost;
+
+import static java.util.Objects.requireNonNull;
+
+import java.time.Duration;
+
+/**
+ * Node-wide settings of a {@link WasmEngine}.
+ *
+ * @param compileCacheSize how many compiled modules (by sha256) stay cached, least recently used
+ *     evicted first
+ * @param memoryPoolSize how many idle linear memories each prepared function keeps for reuse; 0
+ *     turns pooling off
+ * @param watchdogInterval how often the watchdog looks for invocations past their wall time; the
+ *     precision of {@link Limits#wallTime()}
+ * @param maxStderrBytes how much of a guest's stderr is kept per invocation (the tail is kept)
+ */
+public record EngineConfig(
+    int compileCacheSize, int memoryPoolSize, Duration watchdogInterval, int maxStderrBytes) {
+  public static final int DEFAULT_COMPILE_CACHE_SIZE = 64;
+  public static final int DEFAULT_MEMORY_POOL_SIZE = 16;
+  public static final Duration DEFAULT_WATCHDOG_INTERVAL = Duration.ofMillis(5);
+  public static final int DEFAULT_MAX_STDERR_BYTES = 16 * 1024;
+
+  public static final int MAX_COMPILE_CACHE_SIZE = 100_000;
+  public static final int MAX_MEMORY_POOL_SIZE = 4096;
+  public static final Duration MIN_WATCHDOG_INTERVAL = Duration.ofMillis(1);
+  public static final Duration MAX_WATCHDOG_INTERVAL = Duration.ofSeconds(1);
+  public static final int MAX_STDERR_BYTES = 16 * 1024 * 1024;
+
+  public EngineConfig {
+    if (compileCacheSize < 1 || compileCacheSize > MAX_COMPILE_CACHE_SIZE) {
+      throw new IllegalArgumentException(
+          "compileCacheSize must be in [1, "
+              + MAX_COMPILE_CACHE_SIZE
+              + "], was "
+              + compileCacheSize);
+    }
+    if (memoryPoolSize < 0 || memoryPoolSize > MAX_MEMORY_POOL_SIZE) {
+      throw new IllegalArgumentException(
+          "memoryPoolSize must be in [0, " + MAX_MEMORY_POOL_SIZE + "], was " + memoryPoolSize);
+    }
+    requireNonNull(watchdogInterval, "watchdogInterval");
+    if (watchdogInterval.compareTo(MIN_WATCHDOG_INTERVAL) < 0
+        || watchdogInterval.compareTo(MAX_WATCHDOG_INTERVAL) > 0) {
+      throw new IllegalArgumentException(
+          "watchdogInterval must be in ["
+              + MIN_WATCHDOG_INTERVAL
+              + ", "
+              + MAX_WATCHDOG_INTERVAL
+              + "], was "
+              + watchdogInterval);
+    }
+    if (maxStderrBytes < 0 || maxStderrBytes > MAX_STDERR_BYTES) {
+      throw new IllegalArgumentException(
+          "maxStderrBytes must be in [0, " + MAX_STDERR_BYTES + "], was " + maxStderrBytes);
+    }
+  }
+
+  public static EngineConfig defaults() {
+    return new EngineConfig(
+        DEFAULT_COMPILE_CACHE_SIZE,
+        DEFAULT_MEMORY_POOL_SIZE,
+        DEFAULT_WATCHDOG_INTERVAL,
+        DEFAULT_MAX_STDERR_BYTES);
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  public EngineConfig withCompileCacheSize(int compileCacheSize) {
+    return new EngineConfig(compileCacheSize, memoryPoolSize, watchdogInterval, maxStderrBytes);
+  }
+
+  public EngineConfig withMemoryPoolSize(int memoryPoolSize) {
+    return new EngineConfig(compileCacheSize, memoryPoolSize, watchdogInterval, maxStderrBytes);
+  }
+
+  public EngineConfig withWatchdogInterval(Duration watchdogInterval) {
+    return new EngineConfig(compileCacheSize, memoryPoolSize, watchdogInterval, maxStderrBytes);
+  }
+
+  public EngineConfig withMaxStderrBytes(int maxStderrBytes) {
+    return new EngineConfig(compileCacheSize, memoryPoolSize, watchdogInterval, maxStderrBytes);
+  }
+
+  /** Builds an {@link EngineConfig}, starting from the defaults. */
+  public static final class Builder {
+    private EngineConfig config = defaults();
+
+    private Builder() {}
+
+    public Builder withCompileCacheSize(int compileCacheSize) {
+      config = config.withCompileCacheSize(compileCacheSize);
+      return this;
+    }
+
+    public Builder withMemoryPoolSize(int memoryPoolSize) {
+      config = config.withMemoryPoolSize(memoryPoolSize);
+      return this;
+    }
+
+    public Builder withWatchdogInterval(Duration watchdogInterval) {
+      config = config.withWatchdogInterval(watchdogInterval);
+      return this;
+    }
+
+    public Builder withMaxStderrBytes(int maxStderrBytes) {
+      config = config.withMaxStderrBytes(maxStderrBytes);
+      return this;
+    }
+
+    public EngineConfig build() {
+      return config;
+    }
+  }
+}

@@ -1,0 +1,95 @@
+package dev.edgeweave.wasmhost;
+
+import static java.util.Objects.requireNonNull;
+
+import java.time.Duration;
+
+/**
+ * Per-invocation limits of a component.
+ *
+ * @param maxMemoryPages cap on the guest's linear memory, in 64 KiB pages; {@code memory.grow}
+ *     beyond it fails
+ * @param wallTime how long one invocation may run before it is interrupted
+ * @param maxStdoutBytes how much the guest may write to stdout (the WAGI response)
+ */
+public record Limits(int maxMemoryPages, Duration wallTime, long maxStdoutBytes) {
+  /** 2048 pages = 128 MiB. */
+  public static final int DEFAULT_MAX_MEMORY_PAGES = 2048;
+
+  public static final Duration DEFAULT_WALL_TIME = Duration.ofSeconds(10);
+  public static final long DEFAULT_MAX_STDOUT_BYTES = 8L * 1024 * 1024;
+
+  /** The Wasm 32-bit address space: 65536 pages = 4 GiB. */
+  public static final int MAX_MEMORY_PAGES = 65536;
+
+  public static final Duration MIN_WALL_TIME = Duration.ofMillis(1);
+  public static final Duration MAX_WALL_TIME = Duration.ofHours(1);
+
+  /** Stdout is buffered in one array, so it stays well under the JVM's array limit. */
+  public static final long MAX_STDOUT_BYTES = 1L << 30;
+
+  public Limits {
+    if (maxMemoryPages < 1 || maxMemoryPages > MAX_MEMORY_PAGES) {
+      throw new IllegalArgumentException(
+          "maxMemoryPages must be in [1, " + MAX_MEMORY_PAGES + "], was " + maxMemoryPages);
+    }
+    requireNonNull(wallTime, "wallTime");
+    if (wallTime.compareTo(MIN_WALL_TIME) < 0 || wallTime.compareTo(MAX_WALL_TIME) > 0) {
+      throw new IllegalArgumentException(
+          "wallTime must be in [" + MIN_WALL_TIME + ", " + MAX_WALL_TIME + "], was " + wallTime);
+    }
+    if (maxStdoutBytes < 1 || maxStdoutBytes > MAX_STDOUT_BYTES) {
+      throw new IllegalArgumentException(
+          "maxStdoutBytes must be in [1, " + MAX_STDOUT_BYTES + "], was " + maxStdoutBytes);
+    }
+  }
+
+  /** The default limits: 128 MiB of memory, 10 s of wall time, 8 MiB of stdout. */
+  public static Limits defaults() {
+    return new Limits(DEFAULT_MAX_MEMORY_PAGES, DEFAULT_WALL_TIME, DEFAULT_MAX_STDOUT_BYTES);
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  public Limits withMaxMemoryPages(int maxMemoryPages) {
+    return new Limits(maxMemoryPages, wallTime, maxStdoutBytes);
+  }
+
+  public Limits withWallTime(Duration wallTime) {
+    return new Limits(maxMemoryPages, wallTime, maxStdoutBytes);
+  }
+
+  public Limits withMaxStdoutBytes(long maxStdoutBytes) {
+    return new Limits(maxMemoryPages, wallTime, maxStdoutBytes);
+  }
+
+  /** Builds {@link Limits}, starting from the defaults. */
+  public static final class Builder {
+    private int maxMemoryPages = DEFAULT_MAX_MEMORY_PAGES;
+    private Duration wallTime = DEFAULT_WALL_TIME;
+    private long maxStdoutBytes = DEFAULT_MAX_STDOUT_BYTES;
+
+    private Builder() {}
+
+    public Builder withMaxMemoryPages(int maxMemoryPages) {
+      this.maxMemoryPages = maxMemoryPages;
+      return this;
+    }
+
+    public Builder withWallTime(Duration wallTime) {
+      this.wallTime = wallTime;
+      return this;
+    }
+
+    public Builder withMaxStdoutBytes(long maxStdoutBytes) {
+      this.maxStdoutBytes = maxStdoutBytes;
+      return this;
+    }
+
+    public Limits build() {
+      return new Limits(maxMemoryPages, wallTime, maxStdoutBytes);
+    }
+  }
+}

@@ -1,0 +1,97 @@
+package dev.edgeweave.wasmhost;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.edgeweave.wasmhost.internal.CompileCache;
+import dev.edgeweave.wasmhost.internal.GuestRunner;
+import dev.edgeweave.wasmhost.internal.ModuleArtifact;
+import dev.edgeweave.wasmhost.internal.Watchdog;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/**
+ * The node's Wasm engine: compiles each module once per sha256 (Chicory's runtime compiler), keeps
+ * the compiled modules in a bounded cache, and owns the watchdog that enforces wall time.
+ */
+public final class WasmEngine implements AutoCloseable {
+  private final EngineConfig config;
+  private final CompileCache cache;
+  private final Watchdog watchdog;
+  private volatile boolean closed;
+
+  private WasmEngine(EngineConfig config) {
+    this.config = config;
+    this.cache = new CompileCache(config.compileCacheSize());
+    this.watchdog = new Watchdog(config.watchdogInterval());
+  }
+
+  public static WasmEngine create(EngineConfig config) {
+    return new WasmEngine(requireNonNull(config, "config"));
+  }
+
+  /**
+   * Prepares {@code wasm} to run as {@code spec} under WAGI: parses, validates and compiles it
+   * (once per digest), checks its imports, entrypoint and memory against the spec.
+   */
+  public GuestFunction prepare(byte[] wasm, ComponentSpec spec) throws InvalidModuleException {
+    requireNonNull(wasm, "wasm");
+    requireNonNull(spec, "spec");
+    if (closed) {
+      throw new IllegalStateException("engine is closed");
+    }
+    String digest = sha256(wasm);
+    ModuleArtifact artifact;
+    try {
+      artifact = cache.get(digest, () -> ModuleArtifact.compile(wasm, digest));
+    } catch (InvalidModuleException e) {
+      throw new InvalidModuleException("component '" + spec.id() + "': " + e.getMessage(), e);
+    }
+    String problem = artifact.entrypointProblem(spec.entrypoint());
+    if (problem != null) {
+      throw new InvalidModuleException("component '" + spec.id() + "': " + problem);
+    }
+    if (artifact.hasMemory() && artifact.initialPages() > spec.limits().maxMemoryPages()) {
+      throw new InvalidModuleException(
+          "component '"
+              + spec.id()
+              + "': module needs "
+              + artifact.initialPages()
+              + " initial memory pages, more than its limit of "
+              + spec.limits().maxMemoryPages());
+    }
+    GuestRunner runner =
+        new GuestRunner(
+            artifact,
+            spec.id(),
+            spec.entrypoint(),
+            spec.limits(),
+            watchdog,
+            config.memoryPoolSize());
+    return new WagiFunction(digest, spec, runner, config.maxStderrBytes());
+  }
+
+  public EngineConfig config() {
+    return config;
+  }
+
+  /** How many module compilations this engine started; for tests and metrics. */
+  long compilations() {
+    return cache.compilations();
+  }
+
+  /** Stops the watchdog; functions prepared by this engine must not be invoked afterwards. */
+  @Override
+  public void close() {
+    closed = true;
+    watchdog.close();
+  }
+
+  static String sha256(byte[] bytes) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("the JVM lacks SHA-256", e);
+    }
+  }
+}

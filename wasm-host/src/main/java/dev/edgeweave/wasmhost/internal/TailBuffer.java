@@ -1,0 +1,51 @@
+package dev.edgeweave.wasmhost.internal;
+
+import com.dylibso.chicory.runtime.Memory;
+import java.nio.charset.StandardCharsets;
+
+/** Keeps the last {@code capacity} bytes written (a guest's stderr), never fails. */
+final class TailBuffer {
+  private final int capacity;
+  private byte[] bytes = new byte[0];
+  private int length;
+  private long total;
+
+  TailBuffer(int capacity) {
+    this.capacity = capacity;
+  }
+
+  void append(Memory memory, int addr, int len) {
+    if (len <= 0) {
+      return;
+    }
+    total += len;
+    if (capacity == 0) {
+      return;
+    }
+    int keep = Math.min(len, capacity);
+    byte[] data = memory.readBytes(addr + (len - keep), keep);
+    if (bytes.length < 2 * capacity && length + keep > bytes.length) {
+      byte[] larger = new byte[Math.min(2 * capacity, Math.max(length + keep, 256))];
+      System.arraycopy(bytes, 0, larger, 0, length);
+      bytes = larger;
+    }
+    if (length + keep > bytes.length) {
+      // Full: keep the newest bytes so that the tail survives.
+      int retain = Math.min(length, capacity - keep);
+      System.arraycopy(bytes, length - retain, bytes, 0, retain);
+      length = retain;
+    }
+    System.arraycopy(data, 0, bytes, length, keep);
+    length += keep;
+  }
+
+  long total() {
+    return total;
+  }
+
+  /** The last {@code max} bytes as text. */
+  String tail(int max) {
+    int n = Math.min(max, length);
+    return new String(bytes, length - n, n, StandardCharsets.UTF_8);
+  }
+}

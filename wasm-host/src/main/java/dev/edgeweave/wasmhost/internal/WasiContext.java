@@ -1,0 +1,210 @@
+package dev.edgeweave.wasmhost.internal;
+
+import static java.util.Objects.requireNonNull;
+
+import com.dylibso.chicory.runtime.Memory;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * The state of one invocation that the WASI host functions work on: argv, environment, stdio and
+ * open files. The host functions are built once per module and find the running invocation's
+ * context through {@link #current()}, which the runner sets around the call.
+ */
+public final class WasiContext {
+  private static final ThreadLocal<WasiContext> CURRENT = new ThreadLocal<>();
+
+  static final int STDIN = 0;
+  static final int STDOUT = 1;
+  static final int STDERR = 2;
+  static final int PREOPEN = 3;
+  static final int MAX_OPEN_FDS = 1024;
+
+  /** An open descriptor of the tree: the preopen, a directory or a file. */
+  static final class TreeFd {
+    final FileTree.Node node;
+    final FileTree.Node parent;
+    long position;
+
+    TreeFd(FileTree.Node node, FileTree.Node parent) {
+      this.node = node;
+      this.parent = parent;
+    }
+  }
+
+  private static final Object STDIN_FD = new Object();
+  private static final Object STDOUT_FD = new Object();
+  private static final Object STDERR_FD = new Object();
+
+  private final Supplier<List<String>> argsSource;
+  private final Supplier<List<String>> environmentSource;
+  private final byte[] stdin;
+  private int stdinPosition;
+  private final OutputBuffer stdout;
+  private final TailBuffer stderr;
+  private final long startNanos = System.nanoTime();
+  private byte[][] args;
+  private byte[][] environment;
+  private Object[] fds;
+
+  /**
+   * @param args supplies argv; called only if the guest asks for it
+   * @param environment supplies {@code NAME=value} entries; called only if the guest asks
+   */
+  public WasiContext(
+      Supplier<List<String>> args,
+      Supplier<List<String>> environment,
+      byte[] stdin,
+      long maxStdoutBytes,
+      int maxStderrBytes,
+      FileTree files) {
+    this.argsSource = requireNonNull(args, "args");
+    this.environmentSource = requireNonNull(environment, "environment");
+    this.stdin = requireNonNull(stdin, "stdin");
+    this.stdout = new OutputBuffer(maxStdoutBytes, 1024);
+    this.stderr = new TailBuffer(maxStderrBytes);
+    this.fds = new Object[] {STDIN_FD, STDOUT_FD, STDERR_FD, new TreeFd(files.root(), null)};
+  }
+
+  /** The context of the invocation running on this thread. */
+  static WasiContext current() {
+    WasiContext context = CURRENT.get();
+    if (context == null) {
+      throw new IllegalStateException("WASI host function called outside an invocation");
+    }
+    return context;
+  }
+
+  /** Makes this the current context of the calling thread until {@link #detach()}. */
+  public void attach() {
+    CURRENT.set(this);
+  }
+
+  public static void detach() {
+    CURRENT.remove();
+  }
+
+  byte[][] args() {
+    if (args == null) {
+      args = encode(argsSource.get());
+    }
+    return args;
+  }
+
+  byte[][] environment() {
+    if (environment == null) {
+      environment = encode(environmentSource.get());
+    }
+    return environment;
+  }
+
+  private static byte[][] encode(List<String> strings) {
+    byte[][] encoded = new byte[strings.size()][];
+    for (int i = 0; i < encoded.length; i++) {
+      encoded[i] = strings.get(i).getBytes(StandardCharsets.UTF_8);
+    }
+    return encoded;
+  }
+
+  long elapsedNanos() {
+    return System.nanoTime() - startNanos;
+  }
+
+  /**
+   * Copies up to {@code len} unread stdin bytes to guest memory at {@code ptr}; returns the count.
+   */
+  int readStdin(Memory memory, int ptr, long len) {
+    int n = (int) Math.min(len, stdin.length - stdinPosition);
+    memory.write(ptr, stdin, stdinPosition, n);
+    stdinPosition += n;
+    return n;
+  }
+
+  int stdinRemaining() {
+    return stdin.length - stdinPosition;
+  }
+
+  OutputBuffer stdoutBuffer() {
+    return stdout;
+  }
+
+  TailBuffer stderrBuffer() {
+    return stderr;
+  }
+
+  /** What the guest wrote to stdout. */
+  public byte[] stdout() {
+    return Arrays.copyOf(stdout.array(), stdout.length());
+  }
+
+  public int stdoutLength() {
+    return stdout.length();
+  }
+
+  /** The last {@code max} bytes the guest wrote to stderr, decoded as UTF-8. */
+  public String stderrTail(int max) {
+    return stderr.tail(max);
+  }
+
+  public long stderrBytes() {
+    return stderr.total();
+  }
+
+  // ---- descriptor table ----
+
+  boolean isStdin(Object fd) {
+    return fd == STDIN_FD;
+  }
+
+  boolean isStdout(Object fd) {
+    return fd == STDOUT_FD;
+  }
+
+  boolean isStderr(Object fd) {
+    return fd == STDERR_FD;
+  }
+
+  /** The descriptor's entry, or null if it is not open. */
+  Object fd(int fd) {
+    return fd >= 0 && fd < fds.length ? fds[fd] : null;
+  }
+
+  /** Opens a new descriptor; -1 if too many are open. */
+  int open(Object entry) {
+    for (int i = 0; i < fds.length; i++) {
+      if (fds[i] == null) {
+        fds[i] = entry;
+        return i;
+      }
+    }
+    if (fds.length >= MAX_OPEN_FDS) {
+      return -1;
+    }
+    int fd = fds.length;
+    fds = Arrays.copyOf(fds, Math.min(fds.length * 2, MAX_OPEN_FDS));
+    fds[fd] = entry;
+    return fd;
+  }
+
+  boolean close(int fd) {
+    if (fd(fd) == null) {
+      return false;
+    }
+    fds[fd] = null;
+    return true;
+  }
+
+  boolean renumber(int from, int to) {
+    Object entry = fd(from);
+    if (entry == null || fd(to) == null) {
+      return false;
+    }
+    fds[to] = entry;
+    if (from != to) {
+      fds[from] = null;
+    }
+    return true;
+  }
+}

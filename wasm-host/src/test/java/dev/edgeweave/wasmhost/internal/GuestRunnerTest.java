@@ -1,0 +1,86 @@
+package dev.edgeweave.wasmhost.internal;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.edgeweave.wasmhost.GuestException;
+import dev.edgeweave.wasmhost.Limits;
+import dev.edgeweave.wasmhost.TestGuests;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class GuestRunnerTest {
+  private static Watchdog watchdog;
+
+  @BeforeAll
+  static void startWatchdog() {
+    watchdog = new Watchdog(Duration.ofMillis(5));
+  }
+
+  @AfterAll
+  static void stopWatchdog() {
+    watchdog.close();
+  }
+
+  private static WasiContext context(String stdin) {
+    return new WasiContext(
+        () -> List.of("guest"),
+        () -> List.of("REQUEST_METHOD=PUT"),
+        stdin.getBytes(UTF_8),
+        1 << 20,
+        1024,
+        FileTree.of(Map.of()));
+  }
+
+  private static GuestRunner runner(byte[] wasm, Limits limits) throws Exception {
+    ModuleArtifact artifact = ModuleArtifact.compile(wasm, "test");
+    return new GuestRunner(artifact, "runner-test", "_start", limits, watchdog, 2);
+  }
+
+  @Test
+  void aCleanRunHandsItsMemoryBackToThePool() throws Exception {
+    GuestRunner echo = runner(TestGuests.c("echo"), Limits.defaults());
+    WasiContext context = context("body");
+
+    echo.run(context);
+
+    assertEquals(1, echo.pool().idleCount());
+    assertEquals("Content-Type: text/plain\n\nPUT\nbody", new String(context.stdout(), UTF_8));
+  }
+
+  @Test
+  void aMemoryThatHitItsLimitIsNotPooled() throws Exception {
+    GuestRunner grow = runner(TestGuests.wat("grow"), Limits.defaults().withMaxMemoryPages(3));
+
+    GuestException e = assertThrows(GuestException.class, () -> grow.run(context("")));
+
+    assertEquals(GuestException.Kind.MEMORY_LIMIT, e.kind());
+    assertEquals(0, grow.pool().idleCount());
+    assertEquals(3, grow.maximumPages());
+  }
+
+  @Test
+  void aTimedOutRunDoesNotReturnItsMemoryAndIsNoLongerWatched() throws Exception {
+    GuestRunner loop =
+        runner(TestGuests.wat("loop"), Limits.defaults().withWallTime(Duration.ofMillis(20)));
+
+    GuestException e = assertThrows(GuestException.class, () -> loop.run(context("")));
+
+    assertEquals(GuestException.Kind.TIMEOUT, e.kind());
+    assertEquals(0, loop.pool().idleCount());
+    assertEquals(0, watchdog.watching());
+  }
+
+  @Test
+  void theModulesDeclaredMaximumIsKeptWhenBelowTheLimit() throws Exception {
+    byte[] wasm = TestGuests.wat("counter");
+
+    assertEquals(1, ModuleArtifact.compile(wasm, "c").initialPages());
+    assertEquals(7, runner(wasm, Limits.defaults().withMaxMemoryPages(7)).maximumPages());
+  }
+}

@@ -1,0 +1,4 @@
+;; Exports no _start.
+(module
+  (memory 1)
+  (func (export "main")))

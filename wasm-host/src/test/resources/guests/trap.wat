@@ -1,0 +1,4 @@
+;; Traps at once.
+(module
+  (func (export "_start")
+    unreachable))
