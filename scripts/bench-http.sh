@@ -49,8 +49,8 @@ for round in $(seq 1 "$ROUNDS"); do
 done
 
 awk '
-  /^mesh/ {mp50+=$5; mp99+=$8; mr+=$11; mn++}
-  /^bare/ {bp50+=$5; bp99+=$8; br+=$11; bn++}
+  /^mesh/ {mp50+=$5; mp99+=$8; mr+=$12; mn++}
+  /^bare/ {bp50+=$5; bp99+=$8; br+=$12; bn++}
   END {
     printf "\nmean over %d rounds\n", mn
     printf "%-6s %10s %10s %12s\n", "", "p50 us", "p99 us", "req/s"

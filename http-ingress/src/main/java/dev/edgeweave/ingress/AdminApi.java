@@ -120,7 +120,7 @@ public final class AdminApi implements Function<HttpRequest, CompletionStage<Htt
               }
             },
             blocking)
-        .exceptionally(
+        .exceptionallyAsync(
             error -> {
               Throwable cause = error.getCause() != null ? error.getCause() : error;
               if (cause instanceof EntityStreamSizeException) {
@@ -130,7 +130,8 @@ public final class AdminApi implements Function<HttpRequest, CompletionStage<Htt
               }
               return PublicIngress.text(
                   StatusCodes.INTERNAL_SERVER_ERROR, "deploy failed: " + cause.getMessage());
-            });
+            },
+            PublicIngress.SAME_THREAD);
   }
 
   private HttpResponse remove(String name) {

@@ -16,7 +16,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeoutException;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -24,8 +26,10 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.http.javadsl.model.ContentType;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.HttpEntity;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.RequestEntity;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
@@ -42,6 +46,13 @@ import org.apache.pekko.stream.Materializer;
 public final class PublicIngress implements Function<HttpRequest, CompletionStage<HttpResponse>> {
 
   static final String HEALTH_PATH = "/.well-known/spin/health";
+
+  /**
+   * Runs continuations on the thread that completed the stage. Pekko's CompletionStages run plain
+   * {@code thenApply}/{@code thenCompose} asynchronously on the JDK's default executor, which on a
+   * machine with two cores starts a new thread per task.
+   */
+  static final Executor SAME_THREAD = Runnable::run;
 
   private final ActorSystem<?> system;
   private final ClusterSharding sharding;
@@ -94,21 +105,26 @@ public final class PublicIngress implements Function<HttpRequest, CompletionStag
               StatusCodes.NOT_FOUND,
               "app '" + app.name() + "' has no route for " + resolved.get().pathInApp()));
     }
-    return request
-        .entity()
+    RequestEntity entity = request.entity();
+    if (entity instanceof HttpEntity.Strict strict) {
+      // Most requests arrive whole: no stream to run, no stage to hop through.
+      if (strict.getData().size() > limits.maxBodyBytes()) {
+        return done(tooLarge(app, limits));
+      }
+      return invoke(app, limits, resolved.get(), match.get(), request, host, strict)
+          .handleAsync(
+              (response, error) -> response != null ? response : failed(error, app, limits),
+              SAME_THREAD);
+    }
+    return entity
         .withSizeLimit(limits.maxBodyBytes())
         .toStrict(settings.bodyReadTimeout().toMillis(), materializer)
-        .thenCompose(
-            strict ->
-                invoke(
-                    app,
-                    limits,
-                    resolved.get(),
-                    match.get(),
-                    request,
-                    host,
-                    ByteString.copyFrom(strict.getData().asByteBuffer())))
-        .exceptionally(error -> bodyFailure(error, app, limits));
+        .thenComposeAsync(
+            body -> invoke(app, limits, resolved.get(), match.get(), request, host, body),
+            SAME_THREAD)
+        .handleAsync(
+            (response, error) -> response != null ? response : failed(error, app, limits),
+            SAME_THREAD);
   }
 
   private CompletionStage<HttpResponse> invoke(
@@ -118,15 +134,22 @@ public final class PublicIngress implements Function<HttpRequest, CompletionStag
       RouteMatch match,
       HttpRequest request,
       String host,
-      ByteString body) {
-    InvocationRequest invocation = toInvocation(app, resolved, match, request, host, body);
+      HttpEntity.Strict body) {
+    InvocationRequest invocation =
+        toInvocation(
+            app,
+            resolved,
+            match,
+            request,
+            host,
+            ByteString.copyFrom(body.getData().asByteBuffer()));
     int slot = ThreadLocalRandom.current().nextInt(catalog.settings().slotsPerApp());
     Duration timeout = catalog.settings().askTimeout(limits);
     return sharding
         .entityRefFor(FunctionEntity.TYPE_KEY, FunctionEntity.entityId(app.name(), slot))
         .<FunctionEntity.Reply>ask(
             replyTo -> new FunctionEntity.Invoke(invocation, replyTo), timeout)
-        .thenApply(reply -> toHttp(reply.response()));
+        .thenApplyAsync(reply -> toHttp(reply.response()), SAME_THREAD);
   }
 
   private InvocationRequest toInvocation(
@@ -152,7 +175,7 @@ public final class PublicIngress implements Function<HttpRequest, CompletionStag
             .setBody(body)
             .setClientAddr(clientAddr(request))
             .setServerName(AppResolver.stripPort(host))
-            .setServerPort(settings.port())
+            .setServerPort(serverPort(host))
             .setRoute(
                 dev.edgeweave.sharding.proto.RouteMatch.newBuilder()
                     .setMatchedRoute(under(base, match.matchedRoute()))
@@ -182,6 +205,19 @@ public final class PublicIngress implements Function<HttpRequest, CompletionStag
               .setValue(request.entity().getContentType().toString()));
     }
     return b.build();
+  }
+
+  /** The port the client addressed (from Host), else the one this ingress is configured on. */
+  private int serverPort(String host) {
+    String name = AppResolver.stripPort(host);
+    if (host.length() > name.length() + 1) {
+      try {
+        return Integer.parseInt(host.substring(name.length() + 1));
+      } catch (NumberFormatException e) {
+        // A malformed Host port is the client's problem; fall back to ours.
+      }
+    }
+    return settings.port();
   }
 
   /** A path of the app, seen from outside when the app sits under a path prefix. */
@@ -232,23 +268,26 @@ public final class PublicIngress implements Function<HttpRequest, CompletionStag
         .addHeaders(headers);
   }
 
-  private HttpResponse bodyFailure(Throwable error, DeployedApp app, AppLimits limits) {
-    Throwable cause =
-        error instanceof java.util.concurrent.CompletionException ? error.getCause() : error;
+  private HttpResponse failed(Throwable error, DeployedApp app, AppLimits limits) {
+    Throwable cause = error instanceof CompletionException ? error.getCause() : error;
     if (cause instanceof EntityStreamSizeException) {
-      return text(
-          StatusCodes.CONTENT_TOO_LARGE,
-          "request body exceeds the "
-              + limits.maxBodyBytes()
-              + " bytes app '"
-              + app.name()
-              + "' accepts");
+      return tooLarge(app, limits);
     }
     if (cause instanceof TimeoutException) {
       return text(StatusCodes.GATEWAY_TIMEOUT, "app '" + app.name() + "' did not answer in time");
     }
     system.log().warn("request for app '{}' failed", app.name(), cause);
     return text(StatusCodes.INTERNAL_SERVER_ERROR, "request failed: " + cause.getMessage());
+  }
+
+  private static HttpResponse tooLarge(DeployedApp app, AppLimits limits) {
+    return text(
+        StatusCodes.CONTENT_TOO_LARGE,
+        "request body exceeds the "
+            + limits.maxBodyBytes()
+            + " bytes app '"
+            + app.name()
+            + "' accepts");
   }
 
   private static StatusCode status(int code) {

@@ -45,7 +45,8 @@ class PublicIngressTest {
             .wagi("/users/:id/env", "env", TestGuests.c("env"))
             .wagi("/echo", "echo", TestGuests.c("echo"))
             .wagi("/cgi/...", "cgi", TestGuests.c("cgi"))
-            .wagi("/trap", "trap", TestGuests.wat("trap")));
+            .wagi("/trap", "trap", TestGuests.wat("trap"))
+            .wagi("/grow", "grow", TestGuests.wat("grow")));
     kit.deploy(TestApps.app("small").wagi("/...", "echo", TestGuests.c("echo")));
     kit.deploy(TestApps.app("slow").wagi("/...", "loop", TestGuests.wat("loop")));
   }
@@ -119,6 +120,7 @@ class PublicIngressTest {
     assertTrue(body.contains("REQUEST_METHOD=GET"), body);
     assertTrue(body.contains("X_MATCHED_ROUTE=/users/:id/env"), body);
     assertTrue(body.contains("REMOTE_ADDR=127.0.0.1"), body);
+    assertTrue(body.contains("SERVER_NAME=routes.localhost"), body);
     assertTrue(body.contains("X_FULL_URL=http://routes.localhost/users/42/env?a=1&b=2"), body);
   }
 
@@ -167,6 +169,15 @@ class PublicIngressTest {
     HttpResponse<String> response = get("routes.localhost", "/trap");
     assertEquals(500, response.statusCode());
     assertTrue(response.body().contains("trap"), response.body());
+  }
+
+  @Test
+  void aGuestThatExhaustsMemoryShouldGet500AndTheNodeKeepsServing() throws Exception {
+    HttpResponse<String> response = get("routes.localhost", "/grow");
+    assertEquals(500, response.statusCode());
+    assertTrue(response.body().contains("grow"), response.body());
+    assertTrue(response.body().contains("memory"), response.body());
+    assertEquals(200, get("routes.localhost", "/anything").statusCode());
   }
 
   @Test

@@ -129,12 +129,32 @@ class NodeTest {
       assertEquals(400, notWasm.statusCode(), notWasm.body());
       assertTrue(notWasm.body().contains("hello"), notWasm.body());
 
+      String escaping =
+          TestApps.app("escaping")
+              .wagi("/...", "hello", TestGuests.c("hello"), "files = [\"../outside.txt\"]")
+              .manifest();
+      HttpResponse<String> outside =
+          send(
+              admin(node, "/v1/apps")
+                  .POST(
+                      HttpRequest.BodyPublishers.ofByteArray(
+                          zip(
+                              Map.of(
+                                  "spin.toml",
+                                  escaping,
+                                  "hello.wasm",
+                                  new String(
+                                      TestGuests.c("hello"), StandardCharsets.ISO_8859_1))))));
+      assertEquals(400, outside.statusCode(), outside.body());
+      assertTrue(outside.body().contains("../outside.txt"), outside.body());
+
       HttpResponse<String> health =
           send(
               HttpRequest.newBuilder(
                   URI.create(
                       "http://127.0.0.1:" + node.publicPort() + "/.well-known/spin/health")));
       assertEquals(200, health.statusCode());
+      assertEquals(0, node.catalog().apps().size());
     }
   }
 

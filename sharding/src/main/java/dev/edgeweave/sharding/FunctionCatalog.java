@@ -21,6 +21,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The apps this node can serve and their prepared functions. Deploying compiles every component
@@ -28,6 +30,8 @@ import java.util.stream.Collectors;
  * is reused by every request of that app release on this node.
  */
 public final class FunctionCatalog {
+
+  private static final Logger log = LoggerFactory.getLogger(FunctionCatalog.class);
 
   private final AppRepository repository;
   private final WasmEngine engine;
@@ -73,6 +77,9 @@ public final class FunctionCatalog {
           "could not store app '" + manifest.name() + "': " + e.getMessage(), e);
     }
     forgetUndeployed();
+    for (String warning : app.routes().warnings()) {
+      log.warn("app '{}': {}", app.name(), warning);
+    }
     return app;
   }
 
