@@ -10,6 +10,9 @@ import dev.edgeweave.wasmhost.TestGuests;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -23,6 +26,7 @@ class PublicIngressTest {
               edgeweave.apps {
                 "small" { limits { max-body-bytes = 1 KiB, max-header-bytes = 2 KiB } }
                 "slow" { limits { wall-time = 300ms } }
+                "single" { limits { wall-time = 2s, max-concurrency = 1, retry-after = 3s } }
               }
               """)
           .withFallback(ConfigFactory.load());
@@ -49,6 +53,7 @@ class PublicIngressTest {
             .wagi("/grow", "grow", TestGuests.wat("grow")));
     kit.deploy(TestApps.app("small").wagi("/...", "echo", TestGuests.c("echo")));
     kit.deploy(TestApps.app("slow").wagi("/...", "loop", TestGuests.wat("loop")));
+    kit.deploy(TestApps.app("single").wagi("/...", "loop", TestGuests.wat("loop")));
   }
 
   @AfterAll
@@ -186,6 +191,23 @@ class PublicIngressTest {
     assertEquals(504, response.statusCode());
     assertTrue(response.body().contains("loop"), response.body());
     assertEquals(200, get("routes.localhost", "/anything").statusCode());
+  }
+
+  @Test
+  void requestsPastTheAppsConcurrencyLimitShouldGet503WithRetryAfter() throws Exception {
+    List<CompletableFuture<HttpResponse<String>>> responses = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      responses.add(
+          kit.client.sendAsync(
+              kit.request("/").header("Host", "single.localhost").GET().build(),
+              HttpResponse.BodyHandlers.ofString()));
+    }
+    List<HttpResponse<String>> done = responses.stream().map(CompletableFuture::join).toList();
+    List<HttpResponse<String>> refused = done.stream().filter(r -> r.statusCode() == 503).toList();
+    assertEquals(2, refused.size(), done.toString());
+    assertEquals("3", refused.get(0).headers().firstValue("Retry-After").orElse(""));
+    assertTrue(refused.get(0).body().contains("concurrency limit"), refused.get(0).body());
+    assertEquals(1, done.stream().filter(r -> r.statusCode() == 504).count(), done.toString());
   }
 
   @Test
