@@ -111,7 +111,9 @@ public final class AdminApi implements Function<HttpRequest, CompletionStage<Htt
         .thenApplyAsync(
             strict -> {
               try {
-                AppBundle bundle = AppBundle.fromZip(strict.getData().toArray());
+                AppBundle bundle =
+                    AppBundle.fromZip(
+                        strict.getData().toArray(), catalog.settings().bundleLimits());
                 DeployedApp app = catalog.deploy(bundle);
                 return json(StatusCodes.CREATED, describe(app));
               } catch (BundleException | FunctionCatalog.DeployException e) {
@@ -153,13 +155,22 @@ public final class AdminApi implements Function<HttpRequest, CompletionStage<Htt
     out.put("deployedAt", app.deployedAt().toString());
     List<Object> routes = new ArrayList<>();
     for (HttpTrigger t : app.manifest().triggers()) {
-      routes.add(Map.of("route", t.route(), "component", t.componentId()));
+      Map<String, Object> route = new LinkedHashMap<>();
+      route.put("route", t.route());
+      route.put("component", t.componentId());
+      routes.add(route);
     }
     out.put("routes", routes);
     List<Object> components = new ArrayList<>();
     app.components()
         .values()
-        .forEach(c -> components.add(Map.of("id", c.id(), "module", c.moduleDigest())));
+        .forEach(
+            c -> {
+              Map<String, Object> component = new LinkedHashMap<>();
+              component.put("id", c.id());
+              component.put("module", c.moduleDigest());
+              components.add(component);
+            });
     out.put("components", components);
     out.put("warnings", app.routes().warnings());
     return out;

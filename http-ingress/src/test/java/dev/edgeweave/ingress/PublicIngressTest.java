@@ -25,6 +25,7 @@ class PublicIngressTest {
               """
               edgeweave.apps {
                 "small" { limits { max-body-bytes = 1 KiB, max-header-bytes = 2 KiB } }
+                "chatty" { limits { max-stdout-bytes = 64 KiB } }
                 "slow" { limits { wall-time = 300ms } }
                 "single" { limits { wall-time = 2s, max-concurrency = 1, retry-after = 3s } }
               }
@@ -52,6 +53,7 @@ class PublicIngressTest {
             .wagi("/trap", "trap", TestGuests.wat("trap"))
             .wagi("/grow", "grow", TestGuests.wat("grow")));
     kit.deploy(TestApps.app("small").wagi("/...", "echo", TestGuests.c("echo")));
+    kit.deploy(TestApps.app("chatty").wagi("/...", "bigout", TestGuests.c("bigout")));
     kit.deploy(TestApps.app("slow").wagi("/...", "loop", TestGuests.wat("loop")));
     kit.deploy(TestApps.app("single").wagi("/...", "loop", TestGuests.wat("loop")));
   }
@@ -183,6 +185,15 @@ class PublicIngressTest {
     assertTrue(response.body().contains("grow"), response.body());
     assertTrue(response.body().contains("memory"), response.body());
     assertEquals(200, get("routes.localhost", "/anything").statusCode());
+  }
+
+  @Test
+  void aGuestWritingMoreThanTheAppsOutputLimitShouldGet500() throws Exception {
+    assertEquals(200, get("chatty.localhost", "/?32").statusCode());
+    HttpResponse<String> response = get("chatty.localhost", "/?128");
+    assertEquals(500, response.statusCode());
+    assertTrue(response.body().contains("bigout"), response.body());
+    assertTrue(response.body().contains("65536"), response.body());
   }
 
   @Test

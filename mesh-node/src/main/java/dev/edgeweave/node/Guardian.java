@@ -9,7 +9,6 @@ import dev.edgeweave.ingress.PublicIngress;
 import dev.edgeweave.sharding.FunctionCatalog;
 import dev.edgeweave.sharding.FunctionEntity;
 import dev.edgeweave.sharding.FunctionSettings;
-import dev.edgeweave.wasmhost.EngineConfig;
 import dev.edgeweave.wasmhost.WasmEngine;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -53,11 +52,7 @@ final class Guardian {
           }
 
           FunctionSettings functionSettings = FunctionSettings.fromConfig(config);
-          WasmEngine engine =
-              WasmEngine.create(
-                  EngineConfig.builder()
-                      .withCompileCacheSize(functionSettings.compileCacheSize())
-                      .build());
+          WasmEngine engine = WasmEngine.create(functionSettings.engineConfig());
           FunctionCatalog catalog = new FunctionCatalog(repository, engine, functionSettings);
           FunctionEntity.init(system, catalog);
 

@@ -7,6 +7,7 @@ import dev.edgeweave.deploy.AppRepository;
 import dev.edgeweave.deploy.BundleException;
 import dev.edgeweave.deploy.DeployedApp;
 import dev.edgeweave.sharding.FunctionCatalog;
+import dev.edgeweave.sharding.FunctionSettings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -45,7 +46,9 @@ public final class Node implements AutoCloseable {
     String token = adminToken(config, dataDir);
     AppRepository repository;
     try {
-      repository = AppRepository.open(dataDir.resolve("apps"));
+      repository =
+          AppRepository.open(
+              dataDir.resolve("apps"), FunctionSettings.fromConfig(config).bundleLimits());
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open the app store in " + dataDir, e);
     }
@@ -69,7 +72,9 @@ public final class Node implements AutoCloseable {
   /** Deploys the app in a directory (its spin.toml and the files it names). */
   public DeployedApp deployDirectory(Path dir)
       throws BundleException, FunctionCatalog.DeployException {
-    return started.catalog().deploy(AppBundle.fromDirectory(dir));
+    return started
+        .catalog()
+        .deploy(AppBundle.fromDirectory(dir, started.catalog().settings().bundleLimits()));
   }
 
   public int publicPort() {

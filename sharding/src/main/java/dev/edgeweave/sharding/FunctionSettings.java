@@ -1,6 +1,8 @@
 package dev.edgeweave.sharding;
 
 import com.typesafe.config.Config;
+import dev.edgeweave.deploy.BundleLimits;
+import dev.edgeweave.wasmhost.EngineConfig;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -16,7 +18,8 @@ public final class FunctionSettings {
 
   private final int slotsPerApp;
   private final Duration askTimeoutMargin;
-  private final int compileCacheSize;
+  private final EngineConfig engineConfig;
+  private final BundleLimits bundleLimits;
   private final AppLimits defaultLimits;
   private final Config limitsConfig;
   private final Map<String, AppLimits> perApp = new ConcurrentHashMap<>();
@@ -29,7 +32,21 @@ public final class FunctionSettings {
           "edgeweave.function.slots-per-app must be >= 1: " + slotsPerApp);
     }
     this.askTimeoutMargin = function.getDuration("ask-timeout-margin");
-    this.compileCacheSize = edgeweave.getInt("engine.compile-cache-size");
+    Config engine = edgeweave.getConfig("engine");
+    this.engineConfig =
+        EngineConfig.builder()
+            .withCompileCacheSize(engine.getInt("compile-cache-size"))
+            .withMemoryPoolSize(engine.getInt("memory-pool-size"))
+            .withWatchdogInterval(engine.getDuration("watchdog-interval"))
+            .withMaxStderrBytes(
+                (int) Math.min(Integer.MAX_VALUE, engine.getBytes("max-stderr-bytes")))
+            .build();
+    Config bundle = edgeweave.getConfig("deploy.bundle");
+    this.bundleLimits =
+        new BundleLimits(
+            bundle.getInt("max-entries"),
+            bundle.getBytes("max-total-bytes"),
+            bundle.getBytes("max-file-bytes"));
     this.limitsConfig = edgeweave.getConfig("limits");
     this.defaultLimits = AppLimits.fromConfig(limitsConfig);
     // Resolve every override now, so a bad one fails the node at start, not a request later.
@@ -61,8 +78,14 @@ public final class FunctionSettings {
     return slotsPerApp;
   }
 
-  public int compileCacheSize() {
-    return compileCacheSize;
+  /** The node's Wasm engine settings ({@code edgeweave.engine}). */
+  public EngineConfig engineConfig() {
+    return engineConfig;
+  }
+
+  /** What an app bundle may hold ({@code edgeweave.deploy.bundle}). */
+  public BundleLimits bundleLimits() {
+    return bundleLimits;
   }
 
   public AppLimits defaultLimits() {

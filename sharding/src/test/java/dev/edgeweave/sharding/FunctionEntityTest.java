@@ -38,6 +38,7 @@ class FunctionEntityTest {
               edgeweave.apps {
                 "busy" { limits { max-concurrency = 1, wall-time = 3s } }
                 "slow" { limits { wall-time = 300ms } }
+                "tiny" { limits { max-memory-pages = 1 } }
               }
               """)
           .withFallback(ConfigFactory.load());
@@ -144,6 +145,17 @@ class FunctionEntityTest {
     InvocationResponse response = call(app);
     assertEquals(404, response.getStatus());
     assertEquals(Failure.Kind.UNKNOWN_APP, response.getFailure().getKind());
+  }
+
+  @Test
+  void aModuleNeedingMoreMemoryThanItsAppMayHaveShouldBeRefusedAtDeploy() throws Exception {
+    FunctionCatalog.DeployException refused =
+        assertThrows(
+            FunctionCatalog.DeployException.class,
+            () -> deploy(TestApps.app("tiny").wagi("/...", "hello", TestGuests.c("hello"))));
+    assertTrue(refused.getMessage().contains("hello"), refused.getMessage());
+    assertTrue(refused.getMessage().contains("page"), refused.getMessage());
+    assertTrue(catalog.app("tiny").isEmpty());
   }
 
   @Test
