@@ -2,6 +2,7 @@ package dev.edgeweave.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
 import dev.edgeweave.deploy.DeployedApp;
@@ -52,6 +53,32 @@ class ExamplesTest {
           assertFalse(response.body().isBlank(), app.name() + " " + path);
         }
       }
+    }
+  }
+
+  @Test
+  void theTemplateInterpreterShouldRenderPagesFromItsMountedFiles() throws Exception {
+    HttpClient client = HttpClient.newHttpClient();
+    try (Node node =
+        Node.start(
+            ConfigFactory.parseMap(
+                Map.of(
+                    "edgeweave.node.data-dir", dir.toString(),
+                    "edgeweave.ingress.port", 0,
+                    "edgeweave.admin.port", 0)))) {
+      node.deployDirectory(EXAMPLES.resolve("templates-c"));
+      String base = "http://127.0.0.1:" + node.publicPort() + "/templates-c/pages/";
+      HttpResponse<String> about =
+          client.send(
+              HttpRequest.newBuilder(URI.create(base + "about.html")).build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, about.statusCode(), about.body());
+      assertTrue(about.body().contains("About Edgeweave"), about.body());
+      HttpResponse<String> missing =
+          client.send(
+              HttpRequest.newBuilder(URI.create(base + "missing.html")).build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertEquals(404, missing.statusCode(), missing.body());
     }
   }
 

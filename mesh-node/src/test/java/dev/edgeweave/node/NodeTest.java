@@ -97,54 +97,32 @@ class NodeTest {
 
   @Test
   void aBrokenBundleShouldBeRefusedWithTheReason() throws Exception {
+    String hello = new String(TestGuests.c("hello"), StandardCharsets.ISO_8859_1);
     String manifest =
-        TestApps.app("broken")
-            .wagi("/...", "hello", TestGuests.c("hello"))
-            .manifest()
-            .replace("hello.wasm", "missing.wasm");
+        TestApps.app("broken").wagi("/...", "hello", TestGuests.c("hello")).manifest();
+    String escaping =
+        TestApps.app("escaping")
+            .wagi("/...", "hello", TestGuests.c("hello"), "files = [\"../outside.txt\"]")
+            .manifest();
     try (Node node = Node.start(config(dir.resolve("data")))) {
-      HttpResponse<String> refused =
-          send(
-              admin(node, "/v1/apps")
-                  .POST(
-                      HttpRequest.BodyPublishers.ofByteArray(zip(Map.of("spin.toml", manifest)))));
-      assertEquals(400, refused.statusCode());
-      assertTrue(refused.body().contains("missing.wasm"), refused.body());
+      HttpResponse<String> missing =
+          deployZip(node, Map.of("spin.toml", manifest.replace("hello.wasm", "missing.wasm")));
+      assertEquals(400, missing.statusCode());
+      assertTrue(missing.body().contains("missing.wasm"), missing.body());
 
       HttpResponse<String> notZip =
           send(admin(node, "/v1/apps").POST(HttpRequest.BodyPublishers.ofString("not a zip")));
       assertEquals(400, notZip.statusCode(), notZip.body());
 
       HttpResponse<String> notWasm =
-          send(
-              admin(node, "/v1/apps")
-                  .POST(
-                      HttpRequest.BodyPublishers.ofByteArray(
-                          zip(
-                              Map.of(
-                                  "spin.toml",
-                                  manifest.replace("missing.wasm", "main.wasm"),
-                                  "main.wasm",
-                                  "\0asm\u0001\0\0\0 definitely not code")))));
+          deployZip(
+              node,
+              Map.of("spin.toml", manifest, "hello.wasm", "\0asm\u0001\0\0\0 definitely not code"));
       assertEquals(400, notWasm.statusCode(), notWasm.body());
       assertTrue(notWasm.body().contains("hello"), notWasm.body());
 
-      String escaping =
-          TestApps.app("escaping")
-              .wagi("/...", "hello", TestGuests.c("hello"), "files = [\"../outside.txt\"]")
-              .manifest();
       HttpResponse<String> outside =
-          send(
-              admin(node, "/v1/apps")
-                  .POST(
-                      HttpRequest.BodyPublishers.ofByteArray(
-                          zip(
-                              Map.of(
-                                  "spin.toml",
-                                  escaping,
-                                  "hello.wasm",
-                                  new String(
-                                      TestGuests.c("hello"), StandardCharsets.ISO_8859_1))))));
+          deployZip(node, Map.of("spin.toml", escaping, "hello.wasm", hello));
       assertEquals(400, outside.statusCode(), outside.body());
       assertTrue(outside.body().contains("../outside.txt"), outside.body());
 
@@ -156,6 +134,11 @@ class NodeTest {
       assertEquals(200, health.statusCode());
       assertEquals(0, node.catalog().apps().size());
     }
+  }
+
+  /** Uploads a bundle made of these entries (contents as ISO-8859-1, so bytes survive). */
+  private HttpResponse<String> deployZip(Node node, Map<String, String> entries) throws Exception {
+    return send(admin(node, "/v1/apps").POST(HttpRequest.BodyPublishers.ofByteArray(zip(entries))));
   }
 
   private static byte[] zip(Map<String, String> entries) throws java.io.IOException {
