@@ -14,6 +14,7 @@ import dev.edgeweave.wasmhost.GuestFunction;
 import dev.edgeweave.wasmhost.InvalidModuleException;
 import dev.edgeweave.wasmhost.WasmEngine;
 import java.io.IOException;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -21,6 +22,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,6 +39,12 @@ public final class FunctionCatalog {
   private final WasmEngine engine;
   private final FunctionSettings settings;
   private final Map<FunctionKey, GuestFunction> functions = new ConcurrentHashMap<>();
+
+  /**
+   * The release each app had before its latest deploy. Requests the ingress routed to it just
+   * before the swap still reach the entity afterwards; they run on it instead of failing.
+   */
+  private final Map<String, DeployedApp> draining = new ConcurrentHashMap<>();
 
   private record FunctionKey(String appDigest, int triggerIndex) {}
 
@@ -67,6 +75,7 @@ public final class FunctionCatalog {
         throw new DeployException("component '" + component.id() + "': " + e.getMessage(), e);
       }
     }
+    Optional<DeployedApp> before = repository.get(manifest.name());
     DeployedApp app;
     try {
       app = repository.deploy(bundle);
@@ -76,6 +85,9 @@ public final class FunctionCatalog {
       throw new DeployException(
           "could not store app '" + manifest.name() + "': " + e.getMessage(), e);
     }
+    before
+        .filter(previous -> !previous.digest().equals(app.digest()))
+        .ifPresent(previous -> draining.put(app.name(), previous));
     forgetUndeployed();
     for (String warning : app.routes().warnings()) {
       log.warn("app '{}': {}", app.name(), warning);
@@ -86,6 +98,7 @@ public final class FunctionCatalog {
   /** Removes an app; its requests fail with "unknown app" from now on. */
   public boolean remove(String name) throws IOException {
     boolean removed = repository.remove(name);
+    draining.remove(name);
     forgetUndeployed();
     return removed;
   }
@@ -119,9 +132,10 @@ public final class FunctionCatalog {
       return known;
     }
     DeployedApp app =
-        repository
-            .get(appName)
+        Stream.of(repository.get(appName), Optional.ofNullable(draining.get(appName)))
+            .flatMap(Optional::stream)
             .filter(a -> a.digest().equals(appDigest))
+            .findFirst()
             .orElseThrow(
                 () ->
                     new UnknownFunctionException(
@@ -174,10 +188,13 @@ public final class FunctionCatalog {
         .build();
   }
 
-  /** Drops prepared functions of releases that are no longer deployed. */
+  /** Drops prepared functions of releases that are neither deployed nor draining. */
   private void forgetUndeployed() {
     Set<String> live =
-        repository.list().stream().map(DeployedApp::digest).collect(Collectors.toSet());
+        repository.list().stream()
+            .map(DeployedApp::digest)
+            .collect(Collectors.toCollection(HashSet::new));
+    draining.values().forEach(previous -> live.add(previous.digest()));
     functions.keySet().removeIf(key -> !live.contains(key.appDigest()));
   }
 

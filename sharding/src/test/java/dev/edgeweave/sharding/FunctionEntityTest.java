@@ -139,6 +139,18 @@ class FunctionEntityTest {
   }
 
   @Test
+  void requestsRoutedToTheReleaseJustReplacedShouldStillBeServed() throws Exception {
+    DeployedApp first = deploy(TestApps.app("swap").wagi("/...", "hello", TestGuests.c("hello")));
+    DeployedApp second = deploy(TestApps.app("swap").wagi("/...", "hello", TestGuests.c("env")));
+    assertTrue(call(first).getBody().toString(StandardCharsets.UTF_8).contains("Hello"));
+    assertTrue(call(second).getBody().toString(StandardCharsets.UTF_8).contains("REQUEST_METHOD"));
+    // One release back drains; two releases back is gone.
+    deploy(TestApps.app("swap").wagi("/...", "hello", TestGuests.c("echo")));
+    assertEquals(200, call(second).getStatus());
+    assertEquals(404, call(first).getStatus());
+  }
+
+  @Test
   void anInvocationForAReleaseThatIsNotDeployedShouldSayUnknownApp() throws Exception {
     DeployedApp app = deploy(TestApps.app("gone").wagi("/...", "hello", TestGuests.c("hello")));
     catalog.remove("gone");
