@@ -8,10 +8,14 @@ import java.util.Objects;
 public record AdminSettings(
     String host, int port, String token, long maxBundleBytes, Duration deployTimeout) {
 
+  /** A shorter bearer token is too easy to guess. */
+  public static final int MIN_TOKEN_LENGTH = 16;
+
   public AdminSettings {
     Objects.requireNonNull(token, "token");
-    if (token.length() < 16) {
-      throw new IllegalArgumentException("admin token must have at least 16 characters");
+    if (token.length() < MIN_TOKEN_LENGTH) {
+      throw new IllegalArgumentException(
+          "admin token must have at least " + MIN_TOKEN_LENGTH + " characters");
     }
   }
 

@@ -67,7 +67,7 @@ final class Guardian {
                   .bind(new AdminApi(system, catalog, admin));
 
           CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);
-          Duration unbindDeadline = Duration.ofSeconds(5);
+          Duration unbindDeadline = config.getDuration("edgeweave.node.unbind-deadline");
           publicBinding
               .thenCombine(
                   adminBinding,

@@ -110,7 +110,11 @@ public final class Node implements AutoCloseable {
   public void close() {
     system.terminate();
     try {
-      system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      Duration timeout = system.settings().config().getDuration("edgeweave.node.stop-timeout");
+      system
+          .getWhenTerminated()
+          .toCompletableFuture()
+          .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (ExecutionException | TimeoutException e) {

@@ -37,8 +37,12 @@ public final class Weave {
         rm NAME                remove an app
             --to URL           admin API of the node (default http://127.0.0.1:8081)
             --token TOKEN      admin token (default: $WEAVE_ADMIN_TOKEN, else DIR/admin-token)
-            --data DIR         where to find the admin token (default .weave/data)
+            --data DIR         where to find the admin token (default: $WEAVE_DATA_DIR,
+                               else .weave/data)
       """;
+
+  /** A deploy compiles every module on the node before it answers. */
+  static final Duration ADMIN_REQUEST_TIMEOUT = Duration.ofMinutes(3);
 
   private Weave() {}
 
@@ -169,7 +173,7 @@ public final class Weave {
     String base = options.getOrDefault("to", "http://127.0.0.1:8081");
     HttpRequest.Builder request =
         HttpRequest.newBuilder(URI.create(base + path))
-            .timeout(Duration.ofMinutes(3))
+            .timeout(ADMIN_REQUEST_TIMEOUT)
             .header("Authorization", "Bearer " + token(options));
     if (body != null) {
       request.header("Content-Type", "application/zip");
@@ -194,7 +198,11 @@ public final class Weave {
     if (env != null && !env.isEmpty()) {
       return env;
     }
-    Path file = Path.of(options.getOrDefault("data", ".weave/data")).resolve("admin-token");
+    Path file =
+        Path.of(
+                options.getOrDefault(
+                    "data", ConfigFactory.load().getString("edgeweave.node.data-dir")))
+            .resolve("admin-token");
     if (!Files.exists(file)) {
       throw new IllegalArgumentException(
           "no admin token: pass --token, set WEAVE_ADMIN_TOKEN, or run next to the node's " + file);

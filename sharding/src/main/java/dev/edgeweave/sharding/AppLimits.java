@@ -19,8 +19,8 @@ public record AppLimits(
     Objects.requireNonNull(wallTime, "wallTime");
     Objects.requireNonNull(retryAfter, "retryAfter");
     check(
-        maxMemoryPages >= 1 && maxMemoryPages <= 65536,
-        "max-memory-pages in 1..65536",
+        maxMemoryPages >= 1 && maxMemoryPages <= Limits.MAX_MEMORY_PAGES,
+        "max-memory-pages in 1.." + Limits.MAX_MEMORY_PAGES,
         maxMemoryPages);
     check(!wallTime.isNegative() && !wallTime.isZero(), "wall-time > 0", wallTime);
     check(maxStdoutBytes > 0, "max-stdout-bytes > 0", maxStdoutBytes);
