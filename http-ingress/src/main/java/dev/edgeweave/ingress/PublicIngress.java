@@ -111,7 +111,7 @@ public final class PublicIngress implements Function<HttpRequest, CompletionStag
       if (strict.getData().size() > limits.maxBodyBytes()) {
         return done(tooLarge(app, limits));
       }
-      return invoke(app, limits, resolved.get(), match.get(), request, host, strict)
+      return invokeSafely(app, limits, resolved.get(), match.get(), request, host, strict)
           .handleAsync(
               (response, error) -> response != null ? response : failed(error, app, limits),
               SAME_THREAD);
@@ -120,11 +120,27 @@ public final class PublicIngress implements Function<HttpRequest, CompletionStag
         .withSizeLimit(limits.maxBodyBytes())
         .toStrict(settings.bodyReadTimeout().toMillis(), materializer)
         .thenComposeAsync(
-            body -> invoke(app, limits, resolved.get(), match.get(), request, host, body),
+            body -> invokeSafely(app, limits, resolved.get(), match.get(), request, host, body),
             SAME_THREAD)
         .handleAsync(
             (response, error) -> response != null ? response : failed(error, app, limits),
             SAME_THREAD);
+  }
+
+  /** {@link #invoke}, with a failure to even send the request turned into a failed stage. */
+  private CompletionStage<HttpResponse> invokeSafely(
+      DeployedApp app,
+      AppLimits limits,
+      AppResolver.Resolved resolved,
+      RouteMatch match,
+      HttpRequest request,
+      String host,
+      HttpEntity.Strict body) {
+    try {
+      return invoke(app, limits, resolved, match, request, host, body);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
   }
 
   private CompletionStage<HttpResponse> invoke(

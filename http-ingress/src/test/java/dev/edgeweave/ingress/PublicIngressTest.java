@@ -143,6 +143,21 @@ class PublicIngressTest {
   }
 
   @Test
+  void aLargeBodyShouldReachTheGuestAndComeBackWhole() throws Exception {
+    String body = "0123456789abcdef".repeat(64 * 1024); // 1 MiB
+    HttpResponse<String> response =
+        kit.send(
+            kit.request("/echo")
+                .header("Host", "routes.localhost")
+                .POST(HttpRequest.BodyPublishers.ofString(body)));
+    assertEquals(
+        200,
+        response.statusCode(),
+        response.body().substring(0, Math.min(200, response.body().length())));
+    assertEquals("POST\n" + body, response.body());
+  }
+
+  @Test
   void aBodyOverTheAppsLimitShouldGet413() throws Exception {
     HttpResponse<String> response =
         kit.send(

@@ -49,14 +49,36 @@ public final class FunctionSettings {
             bundle.getBytes("max-file-bytes"));
     this.limitsConfig = edgeweave.getConfig("limits");
     this.defaultLimits = AppLimits.fromConfig(limitsConfig);
+    long maxMessage = edgeweave.getBytes("serialization.kryo.max-buffer-size");
+    checkFits(defaultLimits, "edgeweave.limits", maxMessage);
     // Resolve every override now, so a bad one fails the node at start, not a request later.
     Config apps = edgeweave.getConfig("apps");
     for (String app : apps.root().keySet()) {
       Config override = apps.getConfig("\"" + app + "\"");
       if (override.hasPath("limits")) {
-        perApp.put(
-            app, AppLimits.fromConfig(override.getConfig("limits").withFallback(limitsConfig)));
+        AppLimits limits =
+            AppLimits.fromConfig(override.getConfig("limits").withFallback(limitsConfig));
+        checkFits(limits, "edgeweave.apps.\"" + app + "\".limits", maxMessage);
+        perApp.put(app, limits);
       }
+    }
+  }
+
+  /** Room a message needs besides the body: URL, route, headers of the reply, framing. */
+  static final long MESSAGE_OVERHEAD_BYTES = 64 * 1024;
+
+  /** A request or response that passes the limits must also fit one invocation message. */
+  private static void checkFits(AppLimits limits, String path, long maxMessage) {
+    long request = limits.maxBodyBytes() + limits.maxHeaderBytes() + MESSAGE_OVERHEAD_BYTES;
+    long response = limits.maxStdoutBytes() + MESSAGE_OVERHEAD_BYTES;
+    if (Math.max(request, response) > maxMessage) {
+      throw new IllegalArgumentException(
+          path
+              + ": max-body-bytes + max-header-bytes and max-stdout-bytes must each stay "
+              + MESSAGE_OVERHEAD_BYTES
+              + " bytes below edgeweave.serialization.kryo.max-buffer-size ("
+              + maxMessage
+              + "), since an invocation carries them whole");
     }
   }
 
