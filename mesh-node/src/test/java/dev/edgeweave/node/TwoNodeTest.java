@@ -19,11 +19,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.sharding.ShardRegion;
 import org.apache.pekko.cluster.sharding.typed.GetShardRegionState;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.pattern.Patterns;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -61,6 +63,7 @@ class TwoNodeTest {
       String seed = Cluster.get(first.system()).selfMember().address().toString();
       try (Node second = Node.start(config(dir.resolve("b"), List.of(seed)))) {
         awaitMembersUp(first, 2);
+        awaitRegionsRegistered(first, 2);
         for (Path app : apps) {
           // The same files give the same release digest on both nodes.
           assertEquals(first.deployDirectory(app).digest(), second.deployDirectory(app).digest());
@@ -106,6 +109,25 @@ class TwoNodeTest {
       Thread.sleep(100);
     }
     throw new AssertionError("cluster did not reach " + count + " members up");
+  }
+
+  /** The coordinator places shards only on regions that have registered with it. */
+  private static void awaitRegionsRegistered(Node node, int count) throws Exception {
+    var region =
+        org.apache.pekko.cluster.sharding.ClusterSharding.get(Adapter.toClassic(node.system()))
+            .shardRegion(FunctionEntity.TYPE_KEY.name());
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (System.nanoTime() < deadline) {
+      Object regions =
+          Patterns.ask(region, ShardRegion.getCurrentRegionsInstance(), Duration.ofSeconds(5))
+              .toCompletableFuture()
+              .get();
+      if (((ShardRegion.CurrentRegions) regions).getRegions().size() == count) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("coordinator did not see " + count + " regions");
   }
 
   private static int entityCount(Node node) {

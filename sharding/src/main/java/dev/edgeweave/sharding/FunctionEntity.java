@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
@@ -39,18 +40,13 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
       EntityTypeKey.create(Command.class, "function");
 
   /** Messages the entity understands. */
-  public sealed interface Command extends KryoSerializable permits Invoke, InvocationDone {}
+  public sealed interface Command extends KryoSerializable permits Invoke {}
 
   /** Run one request; the reply carries the guest's response or the platform's failure. */
   public record Invoke(InvocationRequest request, ActorRef<Reply> replyTo) implements Command {}
 
   /** The answer to an {@link Invoke}. */
   public record Reply(InvocationResponse response) implements KryoSerializable {}
-
-  /** A guest finished (its reply is already sent): the entity frees the slot. */
-  private enum InvocationDone implements Command {
-    INSTANCE
-  }
 
   /** Entity id of one slot of an app; apps are sharded by name. */
   public static String entityId(String app, int slot) {
@@ -71,7 +67,12 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
 
   private final FunctionCatalog catalog;
   private final Executor executor;
-  private int inFlight;
+
+  /**
+   * Requests of this entity running now. Only the entity takes a slot; the guest's thread gives it
+   * back, so finishing a request costs no message to the entity.
+   */
+  private final AtomicInteger inFlight = new AtomicInteger();
 
   private FunctionEntity(
       ActorContext<Command> context, FunctionCatalog catalog, Executor executor) {
@@ -82,16 +83,13 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
 
   @Override
   public Receive<Command> createReceive() {
-    return newReceiveBuilder()
-        .onMessage(Invoke.class, this::onInvoke)
-        .onMessage(InvocationDone.class, this::onDone)
-        .build();
+    return newReceiveBuilder().onMessage(Invoke.class, this::onInvoke).build();
   }
 
   private Behavior<Command> onInvoke(Invoke invoke) {
     InvocationRequest request = invoke.request();
     AppLimits limits = catalog.limitsFor(request.getApp());
-    if (inFlight >= limits.maxConcurrency()) {
+    if (inFlight.get() >= limits.maxConcurrency()) {
       invoke
           .replyTo()
           .tell(
@@ -107,8 +105,8 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
                       (int) Math.max(1, limits.retryAfter().toSeconds()))));
       return this;
     }
-    ActorRef<Command> self = getContext().getSelf();
     ActorRef<Reply> replyTo = invoke.replyTo();
+    inFlight.incrementAndGet();
     try {
       executor.execute(
           () -> {
@@ -119,22 +117,16 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
             } catch (RuntimeException | StackOverflowError e) {
               response = failure(500, Failure.Kind.INTERNAL, "invocation failed: " + e, 0);
             } finally {
-              // Reply from the guest's thread, not through this actor: one mailbox hop less on
-              // every request. The entity only needs to learn that the slot is free again.
+              // Free the slot before replying, so a client's next request never meets a slot
+              // still taken by its previous one; reply from this thread, not through the entity.
+              inFlight.decrementAndGet();
               replyTo.tell(new Reply(response));
-              self.tell(InvocationDone.INSTANCE);
             }
           });
     } catch (RejectedExecutionException e) {
+      inFlight.decrementAndGet();
       replyTo.tell(new Reply(failure(503, Failure.Kind.OVERLOADED, "node is shutting down", 1)));
-      return this;
     }
-    inFlight++;
-    return this;
-  }
-
-  private Behavior<Command> onDone(InvocationDone done) {
-    inFlight--;
     return this;
   }
 

@@ -39,6 +39,7 @@ class FunctionEntityTest {
                 "busy" { limits { max-concurrency = 1, wall-time = 3s } }
                 "slow" { limits { wall-time = 300ms } }
                 "tiny" { limits { max-memory-pages = 1 } }
+                "serial" { limits { max-concurrency = 1 } }
               }
               """)
           .withFallback(ConfigFactory.load());
@@ -122,6 +123,14 @@ class FunctionEntityTest {
             .orElseThrow();
     assertEquals(Failure.Kind.OVERLOADED, overloaded.getFailure().getKind());
     assertTrue(overloaded.getFailure().getRetryAfterSeconds() >= 1);
+  }
+
+  @Test
+  void aClientSendingOneRequestAfterAnotherShouldNeverMeetItsOwnPreviousRequest() throws Exception {
+    DeployedApp app = deploy(TestApps.app("serial").wagi("/...", "hello", TestGuests.c("hello")));
+    for (int i = 0; i < 200; i++) {
+      assertEquals(200, call(app).getStatus(), "request " + i);
+    }
   }
 
   @Test
