@@ -66,7 +66,7 @@ public final class PublicIngress implements Function<HttpRequest, CompletionStag
     this.sharding = ClusterSharding.get(system);
     this.catalog = catalog;
     this.settings = settings;
-    this.resolver = new AppResolver(settings.domains(), catalog::app);
+    this.resolver = new AppResolver(settings.domains(), catalog::appAddressed);
     this.materializer = Materializer.matFromSystem(system);
   }
 

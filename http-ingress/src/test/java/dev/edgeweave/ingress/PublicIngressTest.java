@@ -56,6 +56,7 @@ class PublicIngressTest {
     kit.deploy(TestApps.app("chatty").wagi("/...", "bigout", TestGuests.c("bigout")));
     kit.deploy(TestApps.app("slow").wagi("/...", "loop", TestGuests.wat("loop")));
     kit.deploy(TestApps.app("single").wagi("/...", "loop", TestGuests.wat("loop")));
+    kit.deploy(TestApps.app("Camel-App").wagi("/...", "hello", TestGuests.c("hello")));
   }
 
   @AfterAll
@@ -94,6 +95,14 @@ class PublicIngressTest {
     assertTrue(alpha.body().contains("X_BASE_PATH=/alpha"), alpha.body());
     assertTrue(alpha.body().contains("SCRIPT_NAME=/alpha/env"), alpha.body());
     assertTrue(alpha.body().contains("PATH_INFO=/x"), alpha.body());
+  }
+
+  @Test
+  void anAppWhoseNameHasCapitalsShouldBeReachableByItsHostName() throws Exception {
+    HttpResponse<String> byHost = get("camel-app.localhost", "/");
+    assertEquals(200, byHost.statusCode(), byHost.body());
+    HttpResponse<String> byPath = kit.get("/Camel-App/");
+    assertEquals(200, byPath.statusCode(), byPath.body());
   }
 
   @Test

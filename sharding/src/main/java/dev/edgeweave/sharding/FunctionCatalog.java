@@ -75,6 +75,16 @@ public final class FunctionCatalog {
         throw new DeployException("component '" + component.id() + "': " + e.getMessage(), e);
       }
     }
+    for (DeployedApp other : repository.list()) {
+      if (other.name().equalsIgnoreCase(manifest.name()) && !other.name().equals(manifest.name())) {
+        throw new DeployException(
+            "app name '"
+                + manifest.name()
+                + "' differs only in case from the deployed app '"
+                + other.name()
+                + "'; apps are addressed by host names, which ignore case");
+      }
+    }
     Optional<DeployedApp> before = repository.get(manifest.name());
     DeployedApp app;
     try {
@@ -105,6 +115,19 @@ public final class FunctionCatalog {
 
   public Optional<DeployedApp> app(String name) {
     return repository.get(name);
+  }
+
+  /**
+   * The app a request addresses by name, in any case: host names ignore case, so {@code
+   * Hello.localhost} arrives as {@code hello}. Names differing only in case are refused at deploy,
+   * so the match is unique.
+   */
+  public Optional<DeployedApp> appAddressed(String name) {
+    Optional<DeployedApp> exact = repository.get(name);
+    if (exact.isPresent()) {
+      return exact;
+    }
+    return repository.list().stream().filter(a -> a.name().equalsIgnoreCase(name)).findFirst();
   }
 
   public List<DeployedApp> apps() {

@@ -180,6 +180,19 @@ class FunctionEntityTest {
   }
 
   @Test
+  void appNamesDifferingOnlyInCaseShouldBeRefusedAndFoundInAnyCase() throws Exception {
+    deploy(TestApps.app("Mixed-Case").wagi("/...", "hello", TestGuests.c("hello")));
+    FunctionCatalog.DeployException refused =
+        assertThrows(
+            FunctionCatalog.DeployException.class,
+            () -> deploy(TestApps.app("mixed-case").wagi("/...", "hello", TestGuests.c("hello"))));
+    assertTrue(refused.getMessage().contains("Mixed-Case"), refused.getMessage());
+    assertEquals("Mixed-Case", catalog.appAddressed("mixed-case").orElseThrow().name());
+    assertEquals("Mixed-Case", catalog.appAddressed("Mixed-Case").orElseThrow().name());
+    assertTrue(catalog.appAddressed("mixed").isEmpty());
+  }
+
+  @Test
   void aMalformedModuleShouldBeRefusedAndThePreviousReleaseKeepServing() throws Exception {
     DeployedApp good = deploy(TestApps.app("keep").wagi("/...", "hello", TestGuests.c("hello")));
     byte[] broken = "\0asm\u0001\0\0\0garbage".getBytes(StandardCharsets.ISO_8859_1);
