@@ -56,8 +56,13 @@ public final class FunctionSettings {
     for (String app : apps.root().keySet()) {
       Config override = apps.getConfig("\"" + app + "\"");
       if (override.hasPath("limits")) {
-        AppLimits limits =
-            AppLimits.fromConfig(override.getConfig("limits").withFallback(limitsConfig));
+        AppLimits limits;
+        try {
+          limits = AppLimits.fromConfig(override.getConfig("limits").withFallback(limitsConfig));
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException(
+              "edgeweave.apps.\"" + app + "\".limits: " + e.getMessage(), e);
+        }
         checkFits(limits, "edgeweave.apps.\"" + app + "\".limits", maxMessage);
         perApp.put(app, limits);
       }

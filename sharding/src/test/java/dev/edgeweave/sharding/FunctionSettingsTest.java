@@ -33,6 +33,7 @@ class FunctionSettingsTest {
             IllegalArgumentException.class,
             () -> settings("edgeweave.apps { \"bad\" { limits { max-concurrency = 0 } } }"));
     assertTrue(e.getMessage().contains("max-concurrency >= 1"), e.getMessage());
+    assertTrue(e.getMessage().contains("\"bad\""), e.getMessage());
   }
 
   @Test
