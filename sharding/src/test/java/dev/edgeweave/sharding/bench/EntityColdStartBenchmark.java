@@ -19,6 +19,8 @@ import dev.edgeweave.wasmhost.WasmEngine;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -61,6 +63,7 @@ public class EntityColdStartBenchmark {
   private InvocationRequest request;
   private GuestFunction direct;
   private GuestRequest directRequest;
+  private ExecutorService handoffPool;
 
   @Setup(Level.Trial)
   public void setUp() throws Exception {
@@ -97,12 +100,14 @@ public class EntityColdStartBenchmark {
             .build();
     direct = catalog.function("hello", app.digest(), 0);
     directRequest = GuestRequest.builder().path("/hello").build();
+    handoffPool = Executors.newSingleThreadExecutor();
     // The first ask starts the shard and the entity.
     entity();
   }
 
   @TearDown(Level.Trial)
   public void tearDown() {
+    handoffPool.shutdown();
     system.terminate();
     system.getWhenTerminated().toCompletableFuture().join();
     engine.close();
@@ -126,5 +131,10 @@ public class EntityColdStartBenchmark {
   @Benchmark
   public GuestResponse direct() throws Exception {
     return direct.invoke(directRequest);
+  }
+
+  @Benchmark
+  public Integer handoff() throws Exception {
+    return handoffPool.submit(() -> 1).get();
   }
 }
