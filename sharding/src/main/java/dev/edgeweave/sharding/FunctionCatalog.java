@@ -14,6 +14,7 @@ import dev.edgeweave.wasmhost.GuestFunction;
 import dev.edgeweave.wasmhost.InvalidModuleException;
 import dev.edgeweave.wasmhost.WasmEngine;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -59,18 +60,20 @@ public final class FunctionCatalog {
     // Compile every trigger's module before anything is stored, so a broken release never
     // replaces a working one.
     AppManifest manifest = bundle.manifest();
+    List<GuestFunction> prepared = new ArrayList<>();
     for (HttpTrigger trigger : manifest.triggers()) {
       BundledComponent component = bundle.components().get(trigger.componentId());
       ComponentManifest declared = manifest.components().get(trigger.componentId());
       try {
-        engine.prepare(
-            component.module(),
-            spec(
-                manifest.name(),
-                trigger,
-                component.id(),
-                declared.environment(),
-                component.files()));
+        prepared.add(
+            engine.prepare(
+                component.module(),
+                spec(
+                    manifest.name(),
+                    trigger,
+                    component.id(),
+                    declared.environment(),
+                    component.files())));
       } catch (InvalidModuleException e) {
         throw new DeployException("component '" + component.id() + "': " + e.getMessage(), e);
       }
@@ -98,6 +101,9 @@ public final class FunctionCatalog {
     before
         .filter(previous -> !previous.digest().equals(app.digest()))
         .ifPresent(previous -> draining.put(app.name(), previous));
+    for (int i = 0; i < prepared.size(); i++) {
+      functions.putIfAbsent(new FunctionKey(app.digest(), i), prepared.get(i));
+    }
     forgetUndeployed();
     for (String warning : app.routes().warnings()) {
       log.warn("app '{}': {}", app.name(), warning);
