@@ -30,13 +30,7 @@ class ExamplesTest {
     List<Path> apps = Weave.appDirs(EXAMPLES);
     assertFalse(apps.isEmpty());
     HttpClient client = HttpClient.newHttpClient();
-    try (Node node =
-        Node.start(
-            ConfigFactory.parseMap(
-                Map.of(
-                    "edgeweave.node.data-dir", dir.toString(),
-                    "edgeweave.ingress.port", 0,
-                    "edgeweave.admin.port", 0)))) {
+    try (Node node = startNode()) {
       for (Path appDir : apps) {
         DeployedApp app = node.deployDirectory(appDir);
         for (HttpTrigger trigger : app.manifest().triggers()) {
@@ -59,13 +53,7 @@ class ExamplesTest {
   @Test
   void theTemplateInterpreterShouldRenderPagesFromItsMountedFiles() throws Exception {
     HttpClient client = HttpClient.newHttpClient();
-    try (Node node =
-        Node.start(
-            ConfigFactory.parseMap(
-                Map.of(
-                    "edgeweave.node.data-dir", dir.toString(),
-                    "edgeweave.ingress.port", 0,
-                    "edgeweave.admin.port", 0)))) {
+    try (Node node = startNode()) {
       node.deployDirectory(EXAMPLES.resolve("templates-c"));
       String base = "http://127.0.0.1:" + node.publicPort() + "/templates-c/pages/";
       HttpResponse<String> about =
@@ -80,6 +68,15 @@ class ExamplesTest {
               HttpResponse.BodyHandlers.ofString());
       assertEquals(404, missing.statusCode(), missing.body());
     }
+  }
+
+  private Node startNode() {
+    return Node.start(
+        ConfigFactory.parseMap(
+            Map.of(
+                "edgeweave.node.data-dir", dir.toString(),
+                "edgeweave.ingress.port", 0,
+                "edgeweave.admin.port", 0)));
   }
 
   /** A path the route matches: named segments filled in, a wildcard given its bare prefix. */
