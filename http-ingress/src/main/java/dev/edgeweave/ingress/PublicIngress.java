@@ -105,79 +105,60 @@ public final class PublicIngress implements Function<HttpRequest, CompletionStag
               StatusCodes.NOT_FOUND,
               "app '" + app.name() + "' has no route for " + resolved.get().pathInApp()));
     }
+    Routed routed = new Routed(app, limits, resolved.get(), match.get(), request, host);
     RequestEntity entity = request.entity();
+    CompletionStage<HttpResponse> response;
     if (entity instanceof HttpEntity.Strict strict) {
       // Most requests arrive whole: no stream to run, no stage to hop through.
       if (strict.getData().size() > limits.maxBodyBytes()) {
         return done(tooLarge(app, limits));
       }
-      return invokeSafely(app, limits, resolved.get(), match.get(), request, host, strict)
-          .handleAsync(
-              (response, error) -> response != null ? response : failed(error, app, limits),
-              SAME_THREAD);
+      response = invoke(routed, strict);
+    } else {
+      response =
+          entity
+              .withSizeLimit(limits.maxBodyBytes())
+              .toStrict(settings.bodyReadTimeout().toMillis(), materializer)
+              .thenComposeAsync(body -> invoke(routed, body), SAME_THREAD);
     }
-    return entity
-        .withSizeLimit(limits.maxBodyBytes())
-        .toStrict(settings.bodyReadTimeout().toMillis(), materializer)
-        .thenComposeAsync(
-            body -> invokeSafely(app, limits, resolved.get(), match.get(), request, host, body),
-            SAME_THREAD)
-        .handleAsync(
-            (response, error) -> response != null ? response : failed(error, app, limits),
-            SAME_THREAD);
+    return response.handleAsync(
+        (ok, error) -> ok != null ? ok : failed(error, app, limits), SAME_THREAD);
   }
 
-  /** {@link #invoke}, with a failure to even send the request turned into a failed stage. */
-  private CompletionStage<HttpResponse> invokeSafely(
+  /** A request matched to an app and one of its routes. */
+  private record Routed(
       DeployedApp app,
       AppLimits limits,
       AppResolver.Resolved resolved,
       RouteMatch match,
       HttpRequest request,
-      String host,
-      HttpEntity.Strict body) {
+      String host) {}
+
+  /** Asks the app's entity; a failure to even send the request becomes a failed stage. */
+  private CompletionStage<HttpResponse> invoke(Routed routed, HttpEntity.Strict body) {
     try {
-      return invoke(app, limits, resolved, match, request, host, body);
+      InvocationRequest invocation =
+          toInvocation(routed, ByteString.copyFrom(body.getData().asByteBuffer()));
+      int slot = ThreadLocalRandom.current().nextInt(catalog.settings().slotsPerApp());
+      Duration timeout = catalog.settings().askTimeout(routed.limits());
+      return sharding
+          .entityRefFor(FunctionEntity.TYPE_KEY, FunctionEntity.entityId(routed.app().name(), slot))
+          .<FunctionEntity.Reply>ask(
+              replyTo -> new FunctionEntity.Invoke(invocation, replyTo), timeout)
+          .thenApplyAsync(reply -> toHttp(reply.response()), SAME_THREAD);
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
   }
 
-  private CompletionStage<HttpResponse> invoke(
-      DeployedApp app,
-      AppLimits limits,
-      AppResolver.Resolved resolved,
-      RouteMatch match,
-      HttpRequest request,
-      String host,
-      HttpEntity.Strict body) {
-    InvocationRequest invocation =
-        toInvocation(
-            app,
-            resolved,
-            match,
-            request,
-            host,
-            ByteString.copyFrom(body.getData().asByteBuffer()));
-    int slot = ThreadLocalRandom.current().nextInt(catalog.settings().slotsPerApp());
-    Duration timeout = catalog.settings().askTimeout(limits);
-    return sharding
-        .entityRefFor(FunctionEntity.TYPE_KEY, FunctionEntity.entityId(app.name(), slot))
-        .<FunctionEntity.Reply>ask(
-            replyTo -> new FunctionEntity.Invoke(invocation, replyTo), timeout)
-        .thenApplyAsync(reply -> toHttp(reply.response()), SAME_THREAD);
-  }
-
-  private InvocationRequest toInvocation(
-      DeployedApp app,
-      AppResolver.Resolved resolved,
-      RouteMatch match,
-      HttpRequest request,
-      String host,
-      ByteString body) {
+  private InvocationRequest toInvocation(Routed routed, ByteString body) {
+    DeployedApp app = routed.app();
+    RouteMatch match = routed.match();
+    HttpRequest request = routed.request();
+    String host = routed.host();
     var uri = request.getUri();
     String query = uri.rawQueryString().orElse("");
-    String base = resolved.basePath();
+    String base = routed.resolved().basePath();
     InvocationRequest.Builder b =
         InvocationRequest.newBuilder()
             .setApp(app.name())

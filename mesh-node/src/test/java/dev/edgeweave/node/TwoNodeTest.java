@@ -1,7 +1,6 @@
 package dev.edgeweave.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
@@ -88,7 +87,6 @@ class TwoNodeTest {
         int onFirst = entityCount(first);
         assertEquals(APPS, onFirst + onSecond);
         assertTrue(onSecond > 0, "no entity was placed on the second node");
-        assertFalse(onFirst == 0 && onSecond == 0);
       }
     }
   }
