@@ -9,6 +9,8 @@ need=()
 command -v clang-14 >/dev/null || need+=(clang-14)
 command -v wasm-ld-14 >/dev/null || need+=(lld-14)
 [ -f /usr/lib/wasm32-wasi/libc.a ] || need+=(wasi-libc)
+# wasm-ld links every C guest against clang's builtins for wasm32; clang-14 does not pull them in.
+[ -f /usr/lib/llvm-14/lib/clang/14.0.6/lib/wasi/libclang_rt.builtins-wasm32.a ] || need+=(libclang-rt-14-dev-wasm32)
 command -v wat2wasm >/dev/null || need+=(wabt)
 command -v wrk >/dev/null || need+=(wrk)
 command -v make >/dev/null || need+=(make)
