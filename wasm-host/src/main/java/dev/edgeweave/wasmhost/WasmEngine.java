@@ -18,16 +18,24 @@ public final class WasmEngine implements AutoCloseable {
   private final EngineConfig config;
   private final CompileCache cache;
   private final Watchdog watchdog;
+  private final BlockingListener blockingListener;
   private volatile boolean closed;
 
-  private WasmEngine(EngineConfig config) {
+  private WasmEngine(EngineConfig config, BlockingListener blockingListener) {
     this.config = config;
+    this.blockingListener = blockingListener;
     this.cache = new CompileCache(config.compileCacheSize());
     this.watchdog = new Watchdog(config.watchdogInterval());
   }
 
   public static WasmEngine create(EngineConfig config) {
-    return new WasmEngine(requireNonNull(config, "config"));
+    return create(config, BlockingListener.NONE);
+  }
+
+  /** An engine whose guests tell {@code blockingListener} when they wait in the host. */
+  public static WasmEngine create(EngineConfig config, BlockingListener blockingListener) {
+    return new WasmEngine(
+        requireNonNull(config, "config"), requireNonNull(blockingListener, "blockingListener"));
   }
 
   /**
@@ -73,6 +81,10 @@ public final class WasmEngine implements AutoCloseable {
 
   public EngineConfig config() {
     return config;
+  }
+
+  public BlockingListener blockingListener() {
+    return blockingListener;
   }
 
   /** How many module compilations this engine started; for tests and metrics. */
