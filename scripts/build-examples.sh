@@ -29,23 +29,36 @@ build() {
   mkdir -p "$out_dir/$name"
   if [[ -f "$dir/Makefile" ]]; then
     out="$out_dir/$name/main.wasm"
-    make -s -B -C "$dir" OUT="$out" >&2
+    make -s -B -C "$dir" OUT="$out" >&2 || return 1
     echo "$out $dir/main.wasm"
   fi
   local wat
   for wat in "$dir"/*.wat; do
     [[ -e "$wat" ]] || continue
     out="$out_dir/$name/$(basename "${wat%.wat}").wasm"
-    wat2wasm "$wat" -o "$out"
+    wat2wasm "$wat" -o "$out" || return 1
     echo "$out ${wat%.wat}.wasm"
   done
 }
 
 status=0
+compared=0
 for dir in "$examples"/*/; do
   dir="${dir%/}"
+  # Build first, into a list: a failing build must fail this script, which it would not do from
+  # inside a process substitution.
+  pairs="$out_dir/$(basename "$dir").pairs"
+  if ! build "$dir" >"$pairs"; then
+    echo "FAILED   ${dir#"$root"/} did not build" >&2
+    exit 1
+  fi
   while read -r built committed; do
     rel="${committed#"$root"/}"
+    if [[ ! -s "$built" ]]; then
+      echo "FAILED   $rel: the build left no module" >&2
+      exit 1
+    fi
+    compared=$((compared + 1))
     if $check; then
       if [[ ! -f "$committed" ]]; then
         echo "MISSING  $rel (run scripts/build-examples.sh and commit it)"; status=1
@@ -58,6 +71,11 @@ for dir in "$examples"/*/; do
       cp "$built" "$committed"
       echo "built    $rel ($(wc -c <"$committed") bytes)"
     fi
-  done < <(build "$dir")
+  done <"$pairs"
 done
+# Nothing built means nothing was checked.
+if [[ $compared -eq 0 ]]; then
+  echo "FAILED   no example module was built under ${examples#"$root"/}" >&2
+  exit 1
+fi
 exit $status
