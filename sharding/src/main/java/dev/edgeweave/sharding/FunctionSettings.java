@@ -40,6 +40,7 @@ public final class FunctionSettings {
             .withWatchdogInterval(engine.getDuration("watchdog-interval"))
             .withMaxStderrBytes(
                 (int) Math.min(Integer.MAX_VALUE, engine.getBytes("max-stderr-bytes")))
+            .withGuestStackSize(engine.getBytes("guest-stack-size"))
             .build();
     Config bundle = edgeweave.getConfig("deploy.bundle");
     this.bundleLimits =

@@ -14,19 +14,29 @@ import java.time.Duration;
  * @param watchdogInterval how often the watchdog looks for invocations past their wall time; the
  *     precision of {@link Limits#wallTime()}
  * @param maxStderrBytes how much of a guest's stderr is kept per invocation (the tail is kept)
+ * @param guestStackSize the stack, in bytes, of the threads guests run on: Chicory runs guest calls
+ *     on the JVM stack, so it bounds a guest's call depth (deeper traps as stack exhaustion). The
+ *     engine runs a guest on the calling thread; whoever creates those threads gives them this size
  */
 public record EngineConfig(
-    int compileCacheSize, int memoryPoolSize, Duration watchdogInterval, int maxStderrBytes) {
+    int compileCacheSize,
+    int memoryPoolSize,
+    Duration watchdogInterval,
+    int maxStderrBytes,
+    long guestStackSize) {
   public static final int DEFAULT_COMPILE_CACHE_SIZE = 64;
   public static final int DEFAULT_MEMORY_POOL_SIZE = 16;
   public static final Duration DEFAULT_WATCHDOG_INTERVAL = Duration.ofMillis(5);
   public static final int DEFAULT_MAX_STDERR_BYTES = 16 * 1024;
+  public static final long DEFAULT_GUEST_STACK_SIZE = 4L * 1024 * 1024;
 
   public static final int MAX_COMPILE_CACHE_SIZE = 100_000;
   public static final int MAX_MEMORY_POOL_SIZE = 4096;
   public static final Duration MIN_WATCHDOG_INTERVAL = Duration.ofMillis(1);
   public static final Duration MAX_WATCHDOG_INTERVAL = Duration.ofSeconds(1);
   public static final int MAX_STDERR_BYTES = 16 * 1024 * 1024;
+  public static final long MIN_GUEST_STACK_SIZE = 256L * 1024;
+  public static final long MAX_GUEST_STACK_SIZE = 1L << 30;
 
   public EngineConfig {
     if (compileCacheSize < 1 || compileCacheSize > MAX_COMPILE_CACHE_SIZE) {
@@ -55,6 +65,15 @@ public record EngineConfig(
       throw new IllegalArgumentException(
           "maxStderrBytes must be in [0, " + MAX_STDERR_BYTES + "], was " + maxStderrBytes);
     }
+    if (guestStackSize < MIN_GUEST_STACK_SIZE || guestStackSize > MAX_GUEST_STACK_SIZE) {
+      throw new IllegalArgumentException(
+          "guestStackSize must be in ["
+              + MIN_GUEST_STACK_SIZE
+              + ", "
+              + MAX_GUEST_STACK_SIZE
+              + "] bytes, was "
+              + guestStackSize);
+    }
   }
 
   public static EngineConfig defaults() {
@@ -62,7 +81,8 @@ public record EngineConfig(
         DEFAULT_COMPILE_CACHE_SIZE,
         DEFAULT_MEMORY_POOL_SIZE,
         DEFAULT_WATCHDOG_INTERVAL,
-        DEFAULT_MAX_STDERR_BYTES);
+        DEFAULT_MAX_STDERR_BYTES,
+        DEFAULT_GUEST_STACK_SIZE);
   }
 
   public static Builder builder() {
@@ -70,19 +90,28 @@ public record EngineConfig(
   }
 
   public EngineConfig withCompileCacheSize(int compileCacheSize) {
-    return new EngineConfig(compileCacheSize, memoryPoolSize, watchdogInterval, maxStderrBytes);
+    return new EngineConfig(
+        compileCacheSize, memoryPoolSize, watchdogInterval, maxStderrBytes, guestStackSize);
   }
 
   public EngineConfig withMemoryPoolSize(int memoryPoolSize) {
-    return new EngineConfig(compileCacheSize, memoryPoolSize, watchdogInterval, maxStderrBytes);
+    return new EngineConfig(
+        compileCacheSize, memoryPoolSize, watchdogInterval, maxStderrBytes, guestStackSize);
   }
 
   public EngineConfig withWatchdogInterval(Duration watchdogInterval) {
-    return new EngineConfig(compileCacheSize, memoryPoolSize, watchdogInterval, maxStderrBytes);
+    return new EngineConfig(
+        compileCacheSize, memoryPoolSize, watchdogInterval, maxStderrBytes, guestStackSize);
   }
 
   public EngineConfig withMaxStderrBytes(int maxStderrBytes) {
-    return new EngineConfig(compileCacheSize, memoryPoolSize, watchdogInterval, maxStderrBytes);
+    return new EngineConfig(
+        compileCacheSize, memoryPoolSize, watchdogInterval, maxStderrBytes, guestStackSize);
+  }
+
+  public EngineConfig withGuestStackSize(long guestStackSize) {
+    return new EngineConfig(
+        compileCacheSize, memoryPoolSize, watchdogInterval, maxStderrBytes, guestStackSize);
   }
 
   /** Builds an {@link EngineConfig}, starting from the defaults. */
@@ -108,6 +137,11 @@ public record EngineConfig(
 
     public Builder withMaxStderrBytes(int maxStderrBytes) {
       config = config.withMaxStderrBytes(maxStderrBytes);
+      return this;
+    }
+
+    public Builder withGuestStackSize(long guestStackSize) {
+      config = config.withGuestStackSize(guestStackSize);
       return this;
     }
 

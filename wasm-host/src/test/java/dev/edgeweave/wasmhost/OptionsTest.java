@@ -70,6 +70,7 @@ class OptionsTest {
     assertEquals(EngineConfig.DEFAULT_MEMORY_POOL_SIZE, config.memoryPoolSize());
     assertEquals(EngineConfig.DEFAULT_WATCHDOG_INTERVAL, config.watchdogInterval());
     assertEquals(EngineConfig.DEFAULT_MAX_STDERR_BYTES, config.maxStderrBytes());
+    assertEquals(EngineConfig.DEFAULT_GUEST_STACK_SIZE, config.guestStackSize());
     assertEquals(
         config.withCompileCacheSize(3).withMemoryPoolSize(0),
         EngineConfig.builder().withCompileCacheSize(3).withMemoryPoolSize(0).build());
@@ -78,6 +79,8 @@ class OptionsTest {
     assertThrows(
         IllegalArgumentException.class, () -> config.withWatchdogInterval(Duration.ofNanos(1)));
     assertThrows(IllegalArgumentException.class, () -> config.withMaxStderrBytes(-1));
+    assertThrows(IllegalArgumentException.class, () -> config.withGuestStackSize(64 * 1024));
+    assertThrows(IllegalArgumentException.class, () -> config.withGuestStackSize(1L << 31));
   }
 
   @Test
