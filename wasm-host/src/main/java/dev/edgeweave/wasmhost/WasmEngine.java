@@ -75,7 +75,8 @@ public final class WasmEngine implements AutoCloseable {
             spec.entrypoint(),
             spec.limits(),
             watchdog,
-            config.memoryPoolSize());
+            config.memoryPoolSize(),
+            blockingListener);
     return new WagiFunction(digest, spec, runner, config.maxStderrBytes());
   }
 
