@@ -53,4 +53,20 @@ class FunctionSettingsTest {
     assertEquals(3, settings.engineConfig().memoryPoolSize());
     assertEquals(7, settings.bundleLimits().maxEntries());
   }
+
+  @Test
+  void theTableElementLimitShouldReachTheEngineAndBeOverridablePerApp() {
+    FunctionSettings settings =
+        settings("edgeweave.apps { \"small\" { limits { max-table-elements = 500 } } }");
+    assertEquals(500, settings.limitsFor("small").guestLimits().maxTableElements());
+    assertEquals(100_000, settings.defaultLimits().guestLimits().maxTableElements());
+  }
+
+  @Test
+  void theGuestStackSizeShouldComeFromConfiguration() {
+    assertEquals(4L << 20, settings("").engineConfig().guestStackSize());
+    assertEquals(
+        8L << 20,
+        settings("edgeweave.engine.guest-stack-size = 8 MiB").engineConfig().guestStackSize());
+  }
 }

@@ -51,22 +51,17 @@ public final class WasmEngine implements AutoCloseable {
     String digest = sha256(wasm);
     ModuleArtifact artifact;
     try {
-      artifact = cache.get(digest, () -> ModuleArtifact.compile(wasm, digest));
+      artifact = cache.get(digest, () -> ModuleArtifact.compile(wasm, digest, spec.limits()));
     } catch (InvalidModuleException e) {
       throw new InvalidModuleException("component '" + spec.id() + "': " + e.getMessage(), e);
     }
     String problem = artifact.entrypointProblem(spec.entrypoint());
+    if (problem == null) {
+      // A cached artifact was checked against the limits of the component that compiled it.
+      problem = artifact.limitProblem(spec.limits());
+    }
     if (problem != null) {
       throw new InvalidModuleException("component '" + spec.id() + "': " + problem);
-    }
-    if (artifact.hasMemory() && artifact.initialPages() > spec.limits().maxMemoryPages()) {
-      throw new InvalidModuleException(
-          "component '"
-              + spec.id()
-              + "': module needs "
-              + artifact.initialPages()
-              + " initial memory pages, more than its limit of "
-              + spec.limits().maxMemoryPages());
     }
     GuestRunner runner =
         new GuestRunner(

@@ -19,6 +19,7 @@ class OptionsTest {
     assertEquals(Limits.DEFAULT_MAX_MEMORY_PAGES, limits.maxMemoryPages());
     assertEquals(Limits.DEFAULT_WALL_TIME, limits.wallTime());
     assertEquals(Limits.DEFAULT_MAX_STDOUT_BYTES, limits.maxStdoutBytes());
+    assertEquals(Limits.DEFAULT_MAX_TABLE_ELEMENTS, limits.maxTableElements());
     assertEquals(limits, Limits.builder().build());
   }
 
@@ -28,15 +29,17 @@ class OptionsTest {
         Limits.defaults()
             .withMaxMemoryPages(10)
             .withWallTime(Duration.ofMillis(250))
-            .withMaxStdoutBytes(99);
+            .withMaxStdoutBytes(99)
+            .withMaxTableElements(5);
 
-    assertEquals(new Limits(10, Duration.ofMillis(250), 99), limits);
+    assertEquals(new Limits(10, Duration.ofMillis(250), 99, 5), limits);
     assertEquals(
         limits,
         Limits.builder()
             .withMaxMemoryPages(10)
             .withWallTime(Duration.ofMillis(250))
             .withMaxStdoutBytes(99)
+            .withMaxTableElements(5)
             .build());
   }
 
@@ -60,6 +63,10 @@ class OptionsTest {
     assertThrows(IllegalArgumentException.class, () -> Limits.defaults().withMaxStdoutBytes(0));
     assertThrows(
         IllegalArgumentException.class, () -> Limits.defaults().withMaxStdoutBytes(1L << 31));
+    assertThrows(IllegalArgumentException.class, () -> Limits.defaults().withMaxTableElements(-1));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> Limits.defaults().withMaxTableElements(Limits.MAX_TABLE_ELEMENTS + 1));
   }
 
   @Test

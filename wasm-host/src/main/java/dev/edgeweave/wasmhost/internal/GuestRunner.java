@@ -22,6 +22,7 @@ public final class GuestRunner {
   private final String component;
   private final String entrypoint;
   private final Duration wallTime;
+  private final int maxTableElements;
   private final int maximumPages;
   private final MemoryLimits memoryLimits;
   private final MemoryPool pool;
@@ -40,6 +41,7 @@ public final class GuestRunner {
     this.component = component;
     this.entrypoint = entrypoint;
     this.wallTime = limits.wallTime();
+    this.maxTableElements = limits.maxTableElements();
     this.watchdog = watchdog;
     this.blockingListener = blockingListener;
     if (artifact.hasMemory()) {
@@ -69,6 +71,7 @@ public final class GuestRunner {
           Instance.builder(artifact.module())
               .withImportValues(artifact.imports())
               .withMachineFactory(artifact.machineFactory())
+              .withTableFactory(new TableBudget(maxTableElements))
               .withStart(false);
       if (memory != null) {
         builder.withMemoryLimits(memoryLimits).withMemoryFactory(limits -> memory);

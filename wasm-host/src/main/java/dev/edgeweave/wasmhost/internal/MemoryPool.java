@@ -10,7 +10,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 public final class MemoryPool {
   private final int initialPages;
   private final int maximumPages;
-  private final byte[] image;
+  private final MemoryImage image;
   private final ArrayBlockingQueue<GuestMemory> idle;
 
   /**
@@ -18,7 +18,7 @@ public final class MemoryPool {
    *     initialized by running it (then nothing is pooled)
    * @param size how many idle memories to keep; 0 keeps none
    */
-  public MemoryPool(int initialPages, int maximumPages, byte[] image, int size) {
+  public MemoryPool(int initialPages, int maximumPages, MemoryImage image, int size) {
     this.initialPages = initialPages;
     this.maximumPages = maximumPages;
     this.image = image;

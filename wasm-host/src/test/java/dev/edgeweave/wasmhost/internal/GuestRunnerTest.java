@@ -46,7 +46,7 @@ class GuestRunnerTest {
 
   private static GuestRunner runner(byte[] wasm, Limits limits, BlockingListener listener)
       throws Exception {
-    ModuleArtifact artifact = ModuleArtifact.compile(wasm, "test");
+    ModuleArtifact artifact = ModuleArtifact.compile(wasm, "test", limits);
     return new GuestRunner(artifact, "runner-test", "_start", limits, watchdog, 2, listener);
   }
 
@@ -88,7 +88,7 @@ class GuestRunnerTest {
   void theModulesDeclaredMaximumIsKeptWhenBelowTheLimit() throws Exception {
     byte[] wasm = TestGuests.wat("counter");
 
-    assertEquals(1, ModuleArtifact.compile(wasm, "c").initialPages());
+    assertEquals(1, ModuleArtifact.compile(wasm, "c", Limits.defaults()).initialPages());
     assertEquals(7, runner(wasm, Limits.defaults().withMaxMemoryPages(7)).maximumPages());
   }
 

@@ -87,8 +87,12 @@ class HostImportsPropertyTest {
 
   @BeforeContainer
   static void build() throws Exception {
-    withMemory = ModuleArtifact.compile(callerModule("host-imports", true), "with-memory");
-    withoutMemory = ModuleArtifact.compile(callerModule("host-imports-nomem", false), "no-memory");
+    withMemory =
+        ModuleArtifact.compile(
+            callerModule("host-imports", true), "with-memory", Limits.defaults());
+    withoutMemory =
+        ModuleArtifact.compile(
+            callerModule("host-imports-nomem", false), "no-memory", Limits.defaults());
     engine = WasmEngine.create(EngineConfig.defaults());
     counter = engine.prepare(TestGuests.wat("counter"), ComponentSpec.builder("counter").build());
     // Loads every class the calls use, so that measurements see only the calls.

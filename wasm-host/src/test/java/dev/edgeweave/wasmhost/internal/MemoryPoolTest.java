@@ -17,7 +17,7 @@ class MemoryPoolTest {
 
   @Test
   void aReleasedMemoryComesBackRestoredToTheImage() {
-    MemoryPool pool = new MemoryPool(1, 4, IMAGE, 2);
+    MemoryPool pool = new MemoryPool(1, 4, MemoryImage.copyOf(IMAGE), 2);
     GuestMemory memory = pool.acquire();
     memory.writeI32(100, -1);
     memory.writeI32(60_000, 7);
@@ -31,7 +31,7 @@ class MemoryPoolTest {
 
   @Test
   void aGrownMemoryIsDropped() {
-    MemoryPool pool = new MemoryPool(1, 4, IMAGE, 2);
+    MemoryPool pool = new MemoryPool(1, 4, MemoryImage.copyOf(IMAGE), 2);
     GuestMemory memory = pool.acquire();
     memory.grow(1);
 
@@ -43,7 +43,7 @@ class MemoryPoolTest {
 
   @Test
   void thePoolKeepsAtMostItsSize() {
-    MemoryPool pool = new MemoryPool(1, 4, IMAGE, 2);
+    MemoryPool pool = new MemoryPool(1, 4, MemoryImage.copyOf(IMAGE), 2);
     GuestMemory a = pool.acquire();
     GuestMemory b = pool.acquire();
     GuestMemory c = pool.acquire();
