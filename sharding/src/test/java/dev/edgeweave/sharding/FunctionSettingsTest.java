@@ -69,4 +69,15 @@ class FunctionSettingsTest {
         8L << 20,
         settings("edgeweave.engine.guest-stack-size = 8 MiB").engineConfig().guestStackSize());
   }
+
+  @Test
+  void theEngineResourceBoundsShouldComeFromConfiguration() {
+    FunctionSettings settings =
+        settings(
+            "edgeweave.engine { compile-cache-max-bytes = 1 MiB, memory-pool-max-bytes = 2 MiB,"
+                + " memory-pool-idle-timeout = 3s }");
+    assertEquals(1L << 20, settings.engineConfig().compileCacheMaxBytes());
+    assertEquals(2L << 20, settings.engineConfig().memoryPoolMaxBytes());
+    assertEquals(Duration.ofSeconds(3), settings.engineConfig().memoryPoolIdleTimeout());
+  }
 }

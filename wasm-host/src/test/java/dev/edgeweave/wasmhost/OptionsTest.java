@@ -78,6 +78,9 @@ class OptionsTest {
     assertEquals(EngineConfig.DEFAULT_WATCHDOG_INTERVAL, config.watchdogInterval());
     assertEquals(EngineConfig.DEFAULT_MAX_STDERR_BYTES, config.maxStderrBytes());
     assertEquals(EngineConfig.DEFAULT_GUEST_STACK_SIZE, config.guestStackSize());
+    assertEquals(EngineConfig.DEFAULT_COMPILE_CACHE_MAX_BYTES, config.compileCacheMaxBytes());
+    assertEquals(EngineConfig.DEFAULT_MEMORY_POOL_MAX_BYTES, config.memoryPoolMaxBytes());
+    assertEquals(EngineConfig.DEFAULT_MEMORY_POOL_IDLE_TIMEOUT, config.memoryPoolIdleTimeout());
     assertEquals(
         config.withCompileCacheSize(3).withMemoryPoolSize(0),
         EngineConfig.builder().withCompileCacheSize(3).withMemoryPoolSize(0).build());
@@ -87,6 +90,10 @@ class OptionsTest {
         IllegalArgumentException.class, () -> config.withWatchdogInterval(Duration.ofNanos(1)));
     assertThrows(IllegalArgumentException.class, () -> config.withMaxStderrBytes(-1));
     assertThrows(IllegalArgumentException.class, () -> config.withGuestStackSize(64 * 1024));
+    assertThrows(IllegalArgumentException.class, () -> config.withCompileCacheMaxBytes(-1));
+    assertThrows(IllegalArgumentException.class, () -> config.withMemoryPoolMaxBytes(-1));
+    assertThrows(
+        IllegalArgumentException.class, () -> config.withMemoryPoolIdleTimeout(Duration.ZERO));
     assertThrows(IllegalArgumentException.class, () -> config.withGuestStackSize(1L << 31));
   }
 

@@ -85,6 +85,11 @@ public final class GuestMemory implements Memory {
     return limitHit;
   }
 
+  /** Bytes of heap this memory holds: its content and its dirty-block map. */
+  public long footprint() {
+    return (long) buffer.length + dirty.length;
+  }
+
   /** True once the memory grew past its initial size. */
   public boolean grown() {
     return grown;

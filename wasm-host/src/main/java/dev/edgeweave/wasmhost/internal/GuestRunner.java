@@ -35,6 +35,7 @@ public final class GuestRunner {
       String entrypoint,
       Limits limits,
       Watchdog watchdog,
+      MemoryPools pools,
       int poolSize,
       BlockingListener blockingListener) {
     this.artifact = artifact;
@@ -48,7 +49,7 @@ public final class GuestRunner {
       this.maximumPages = Math.min(artifact.declaredMaximumPages(), limits.maxMemoryPages());
       // Always explicit limits: without them Chicory sizes a page table for 4 GiB per instance.
       this.memoryLimits = new MemoryLimits(artifact.initialPages(), maximumPages);
-      this.pool = new MemoryPool(artifact.initialPages(), maximumPages, artifact.image(), poolSize);
+      this.pool = pools.create(artifact.initialPages(), maximumPages, artifact.image(), poolSize);
     } else {
       this.maximumPages = 0;
       this.memoryLimits = null;

@@ -41,6 +41,7 @@ public final class ModuleArtifact {
   private final int declaredMaximumPages;
   private final long tableElements;
   private final MemoryImage image;
+  private final long weight;
 
   private ModuleArtifact(
       String digest,
@@ -51,7 +52,8 @@ public final class ModuleArtifact {
       int initialPages,
       int declaredMaximumPages,
       long tableElements,
-      MemoryImage image) {
+      MemoryImage image,
+      long weight) {
     this.digest = digest;
     this.module = module;
     this.machineFactory = machineFactory;
@@ -61,6 +63,7 @@ public final class ModuleArtifact {
     this.declaredMaximumPages = declaredMaximumPages;
     this.tableElements = tableElements;
     this.image = image;
+    this.weight = weight;
   }
 
   /**
@@ -119,7 +122,9 @@ public final class ModuleArtifact {
             initialPages,
             declaredMaximum,
             tableElements,
-            image);
+            image,
+            // The parsed module holds about what the binary holds; the image holds the data again.
+            wasm.length + (image == null ? 0 : image.dataBytes()));
     artifact.checkLinks();
     return artifact;
   }
@@ -311,6 +316,14 @@ public final class ModuleArtifact {
   /** The initial memory with data segments applied, or null if memories cannot be pooled. */
   public MemoryImage image() {
     return image;
+  }
+
+  /**
+   * Estimated heap bytes this artifact holds (its compiled classes live outside the heap and grow
+   * with its code, which this also counts).
+   */
+  public long weight() {
+    return weight;
   }
 
   /** Elements of the module's tables together, as declared initially. */

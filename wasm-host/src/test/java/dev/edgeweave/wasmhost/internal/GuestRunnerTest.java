@@ -18,6 +18,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 class GuestRunnerTest {
+  private static final MemoryPools POOLS = new MemoryPools(1L << 30, Duration.ofHours(1));
   private static Watchdog watchdog;
 
   @BeforeAll
@@ -47,7 +48,7 @@ class GuestRunnerTest {
   private static GuestRunner runner(byte[] wasm, Limits limits, BlockingListener listener)
       throws Exception {
     ModuleArtifact artifact = ModuleArtifact.compile(wasm, "test", limits);
-    return new GuestRunner(artifact, "runner-test", "_start", limits, watchdog, 2, listener);
+    return new GuestRunner(artifact, "runner-test", "_start", limits, watchdog, POOLS, 2, listener);
   }
 
   @Test

@@ -41,8 +41,7 @@ class WasiContextSleepTest {
   @Test
   void aSleepLongerThanTheRemainingWallTimeEndsAtTheDeadlineWithoutAnyWatchdog() {
     WasiContext context = context();
-    Counting listener = new Counting();
-    context.attach(System.nanoTime() + Duration.ofMillis(20).toNanos(), listener);
+    context.attach(System.nanoTime() + Duration.ofMillis(20).toNanos(), new Counting());
     try {
       // A guard against sleeping the hour asked for, not a measurement.
       assertTimeoutPreemptively(
@@ -51,8 +50,6 @@ class WasiContextSleepTest {
     } finally {
       WasiContext.detach();
     }
-    assertEquals(1, listener.before.get());
-    assertEquals(1, listener.after.get());
   }
 
   @Test
