@@ -67,6 +67,15 @@ class GuestMemoryTest {
   }
 
   @Test
+  void growingPastWhatOneJavaArrayHoldsIsRefusedEvenUnderAHigherLimit() {
+    GuestMemory memory = GuestMemory.blank(1, 65536);
+
+    assertEquals(-1, memory.grow(40_000));
+    assertTrue(memory.limitHit());
+    assertEquals(1, memory.pages());
+  }
+
+  @Test
   void aGrownMemoryIsNotReset() {
     byte[] image = new byte[Memory.PAGE_SIZE];
     GuestMemory memory = GuestMemory.fromImage(MemoryImage.copyOf(image), 3);
