@@ -13,7 +13,8 @@ public record AppLimits(
     long maxBodyBytes,
     long maxHeaderBytes,
     int maxConcurrency,
-    Duration retryAfter) {
+    Duration retryAfter,
+    int maxTableElements) {
 
   public AppLimits {
     Objects.requireNonNull(wallTime, "wallTime");
@@ -31,6 +32,10 @@ public record AppLimits(
     check(maxHeaderBytes > 0, "max-header-bytes > 0", maxHeaderBytes);
     check(maxConcurrency >= 1, "max-concurrency >= 1", maxConcurrency);
     check(!retryAfter.isNegative(), "retry-after >= 0", retryAfter);
+    check(
+        maxTableElements >= 0 && maxTableElements <= Limits.MAX_TABLE_ELEMENTS,
+        "max-table-elements in 0.." + Limits.MAX_TABLE_ELEMENTS,
+        maxTableElements);
   }
 
   /** Reads one {@code limits} block. */
@@ -42,7 +47,8 @@ public record AppLimits(
         limits.getBytes("max-body-bytes"),
         limits.getBytes("max-header-bytes"),
         limits.getInt("max-concurrency"),
-        limits.getDuration("retry-after"));
+        limits.getDuration("retry-after"),
+        limits.getInt("max-table-elements"));
   }
 
   /** The part of these limits the Wasm engine enforces. */
@@ -50,7 +56,8 @@ public record AppLimits(
     return Limits.defaults()
         .withMaxMemoryPages(maxMemoryPages)
         .withWallTime(wallTime)
-        .withMaxStdoutBytes(maxStdoutBytes);
+        .withMaxStdoutBytes(maxStdoutBytes)
+        .withMaxTableElements(maxTableElements);
   }
 
   private static void check(boolean ok, String expected, Object actual) {

@@ -161,6 +161,7 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
       case TRAP -> failure(500, Failure.Kind.TRAP, e.getMessage(), 0);
       case BAD_RESPONSE -> failure(500, Failure.Kind.BAD_RESPONSE, e.getMessage(), 0);
       case EXIT -> failure(500, Failure.Kind.EXIT, e.getMessage(), 0);
+      case INTERNAL -> failure(500, Failure.Kind.INTERNAL, e.getMessage(), 0);
     };
   }
 

@@ -36,10 +36,14 @@ public final class FunctionSettings {
     this.engineConfig =
         EngineConfig.builder()
             .withCompileCacheSize(engine.getInt("compile-cache-size"))
+            .withCompileCacheMaxBytes(engine.getBytes("compile-cache-max-bytes"))
             .withMemoryPoolSize(engine.getInt("memory-pool-size"))
+            .withMemoryPoolMaxBytes(engine.getBytes("memory-pool-max-bytes"))
+            .withMemoryPoolIdleTimeout(engine.getDuration("memory-pool-idle-timeout"))
             .withWatchdogInterval(engine.getDuration("watchdog-interval"))
             .withMaxStderrBytes(
                 (int) Math.min(Integer.MAX_VALUE, engine.getBytes("max-stderr-bytes")))
+            .withGuestStackSize(engine.getBytes("guest-stack-size"))
             .build();
     Config bundle = edgeweave.getConfig("deploy.bundle");
     this.bundleLimits =

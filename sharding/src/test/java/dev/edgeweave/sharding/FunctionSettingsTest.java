@@ -53,4 +53,31 @@ class FunctionSettingsTest {
     assertEquals(3, settings.engineConfig().memoryPoolSize());
     assertEquals(7, settings.bundleLimits().maxEntries());
   }
+
+  @Test
+  void theTableElementLimitShouldReachTheEngineAndBeOverridablePerApp() {
+    FunctionSettings settings =
+        settings("edgeweave.apps { \"small\" { limits { max-table-elements = 500 } } }");
+    assertEquals(500, settings.limitsFor("small").guestLimits().maxTableElements());
+    assertEquals(100_000, settings.defaultLimits().guestLimits().maxTableElements());
+  }
+
+  @Test
+  void theGuestStackSizeShouldComeFromConfiguration() {
+    assertEquals(4L << 20, settings("").engineConfig().guestStackSize());
+    assertEquals(
+        8L << 20,
+        settings("edgeweave.engine.guest-stack-size = 8 MiB").engineConfig().guestStackSize());
+  }
+
+  @Test
+  void theEngineResourceBoundsShouldComeFromConfiguration() {
+    FunctionSettings settings =
+        settings(
+            "edgeweave.engine { compile-cache-max-bytes = 1 MiB, memory-pool-max-bytes = 2 MiB,"
+                + " memory-pool-idle-timeout = 3s }");
+    assertEquals(1L << 20, settings.engineConfig().compileCacheMaxBytes());
+    assertEquals(2L << 20, settings.engineConfig().memoryPoolMaxBytes());
+    assertEquals(Duration.ofSeconds(3), settings.engineConfig().memoryPoolIdleTimeout());
+  }
 }

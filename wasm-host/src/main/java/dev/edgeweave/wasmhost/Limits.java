@@ -11,13 +11,22 @@ import java.time.Duration;
  *     beyond it fails
  * @param wallTime how long one invocation may run before it is interrupted
  * @param maxStdoutBytes how much the guest may write to stdout (the WAGI response)
+ * @param maxTableElements cap on the elements of all the module's tables together: a module
+ *     declaring more initially is refused at prepare, {@code table.grow} beyond it fails
  */
-public record Limits(int maxMemoryPages, Duration wallTime, long maxStdoutBytes) {
+public record Limits(
+    int maxMemoryPages, Duration wallTime, long maxStdoutBytes, int maxTableElements) {
   /** 2048 pages = 128 MiB. */
   public static final int DEFAULT_MAX_MEMORY_PAGES = 2048;
 
   public static final Duration DEFAULT_WALL_TIME = Duration.ofSeconds(10);
   public static final long DEFAULT_MAX_STDOUT_BYTES = 8L * 1024 * 1024;
+
+  /**
+   * Elements cost about 8 bytes each in every instance (a fresh one per request), so 100000 is
+   * under 1 MiB per request; large C programs use a few thousand, interpreters tens of thousands.
+   */
+  public static final int DEFAULT_MAX_TABLE_ELEMENTS = 100_000;
 
   /** The Wasm 32-bit address space: 65536 pages = 4 GiB. */
   public static final int MAX_MEMORY_PAGES = 65536;
@@ -27,6 +36,9 @@ public record Limits(int maxMemoryPages, Duration wallTime, long maxStdoutBytes)
 
   /** Stdout is buffered in one array, so it stays well under the JVM's array limit. */
   public static final long MAX_STDOUT_BYTES = 1L << 30;
+
+  /** The largest table the runtime (Chicory) supports. */
+  public static final int MAX_TABLE_ELEMENTS = 10_000_000;
 
   public Limits {
     if (maxMemoryPages < 1 || maxMemoryPages > MAX_MEMORY_PAGES) {
@@ -42,11 +54,22 @@ public record Limits(int maxMemoryPages, Duration wallTime, long maxStdoutBytes)
       throw new IllegalArgumentException(
           "maxStdoutBytes must be in [1, " + MAX_STDOUT_BYTES + "], was " + maxStdoutBytes);
     }
+    if (maxTableElements < 0 || maxTableElements > MAX_TABLE_ELEMENTS) {
+      throw new IllegalArgumentException(
+          "maxTableElements must be in [0, " + MAX_TABLE_ELEMENTS + "], was " + maxTableElements);
+    }
   }
 
-  /** The default limits: 128 MiB of memory, 10 s of wall time, 8 MiB of stdout. */
+  /**
+   * The default limits: 128 MiB of memory, 10 s of wall time, 8 MiB of stdout, 100000 table
+   * elements.
+   */
   public static Limits defaults() {
-    return new Limits(DEFAULT_MAX_MEMORY_PAGES, DEFAULT_WALL_TIME, DEFAULT_MAX_STDOUT_BYTES);
+    return new Limits(
+        DEFAULT_MAX_MEMORY_PAGES,
+        DEFAULT_WALL_TIME,
+        DEFAULT_MAX_STDOUT_BYTES,
+        DEFAULT_MAX_TABLE_ELEMENTS);
   }
 
   public static Builder builder() {
@@ -54,15 +77,19 @@ public record Limits(int maxMemoryPages, Duration wallTime, long maxStdoutBytes)
   }
 
   public Limits withMaxMemoryPages(int maxMemoryPages) {
-    return new Limits(maxMemoryPages, wallTime, maxStdoutBytes);
+    return new Limits(maxMemoryPages, wallTime, maxStdoutBytes, maxTableElements);
   }
 
   public Limits withWallTime(Duration wallTime) {
-    return new Limits(maxMemoryPages, wallTime, maxStdoutBytes);
+    return new Limits(maxMemoryPages, wallTime, maxStdoutBytes, maxTableElements);
   }
 
   public Limits withMaxStdoutBytes(long maxStdoutBytes) {
-    return new Limits(maxMemoryPages, wallTime, maxStdoutBytes);
+    return new Limits(maxMemoryPages, wallTime, maxStdoutBytes, maxTableElements);
+  }
+
+  public Limits withMaxTableElements(int maxTableElements) {
+    return new Limits(maxMemoryPages, wallTime, maxStdoutBytes, maxTableElements);
   }
 
   /** Builds {@link Limits}, starting from the defaults. */
@@ -70,6 +97,7 @@ public record Limits(int maxMemoryPages, Duration wallTime, long maxStdoutBytes)
     private int maxMemoryPages = DEFAULT_MAX_MEMORY_PAGES;
     private Duration wallTime = DEFAULT_WALL_TIME;
     private long maxStdoutBytes = DEFAULT_MAX_STDOUT_BYTES;
+    private int maxTableElements = DEFAULT_MAX_TABLE_ELEMENTS;
 
     private Builder() {}
 
@@ -88,8 +116,13 @@ public record Limits(int maxMemoryPages, Duration wallTime, long maxStdoutBytes)
       return this;
     }
 
+    public Builder withMaxTableElements(int maxTableElements) {
+      this.maxTableElements = maxTableElements;
+      return this;
+    }
+
     public Limits build() {
-      return new Limits(maxMemoryPages, wallTime, maxStdoutBytes);
+      return new Limits(maxMemoryPages, wallTime, maxStdoutBytes, maxTableElements);
     }
   }
 }

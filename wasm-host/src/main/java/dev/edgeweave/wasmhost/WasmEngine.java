@@ -4,28 +4,52 @@ import static java.util.Objects.requireNonNull;
 
 import dev.edgeweave.wasmhost.internal.CompileCache;
 import dev.edgeweave.wasmhost.internal.GuestRunner;
+import dev.edgeweave.wasmhost.internal.MemoryPools;
 import dev.edgeweave.wasmhost.internal.ModuleArtifact;
 import dev.edgeweave.wasmhost.internal.Watchdog;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.HexFormat;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The node's Wasm engine: compiles each module once per sha256 (Chicory's runtime compiler), keeps
- * the compiled modules in a bounded cache, and owns the watchdog that enforces wall time.
+ * the compiled modules in a bounded cache, owns the watchdog that enforces wall time and the memory
+ * pools' node-wide bound. It holds nothing else of a prepared function: a function dropped by its
+ * caller is collected with its pool (and its module, once the cache evicted it).
  */
 public final class WasmEngine implements AutoCloseable {
   private final EngineConfig config;
   private final CompileCache cache;
   private final Watchdog watchdog;
+  private final MemoryPools pools;
+  private final ScheduledExecutorService poolSweeper;
   private final BlockingListener blockingListener;
   private volatile boolean closed;
 
   private WasmEngine(EngineConfig config, BlockingListener blockingListener) {
     this.config = config;
     this.blockingListener = blockingListener;
-    this.cache = new CompileCache(config.compileCacheSize());
+    this.cache = new CompileCache(config.compileCacheSize(), config.compileCacheMaxBytes());
     this.watchdog = new Watchdog(config.watchdogInterval());
+    this.pools = new MemoryPools(config.memoryPoolMaxBytes(), config.memoryPoolIdleTimeout());
+    this.poolSweeper =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "edgeweave-wasm-pool-sweeper");
+              t.setDaemon(true);
+              return t;
+            });
+    // Often enough that a memory is dropped within 1.5 idle timeouts, at most once a second.
+    long period =
+        Math.max(
+            Duration.ofMillis(1).toNanos(),
+            Math.min(
+                config.memoryPoolIdleTimeout().toNanos() / 2, Duration.ofSeconds(1).toNanos()));
+    poolSweeper.scheduleWithFixedDelay(pools::sweep, period, period, TimeUnit.NANOSECONDS);
   }
 
   public static WasmEngine create(EngineConfig config) {
@@ -51,22 +75,17 @@ public final class WasmEngine implements AutoCloseable {
     String digest = sha256(wasm);
     ModuleArtifact artifact;
     try {
-      artifact = cache.get(digest, () -> ModuleArtifact.compile(wasm, digest));
+      artifact = cache.get(digest, () -> ModuleArtifact.compile(wasm, digest, spec.limits()));
     } catch (InvalidModuleException e) {
       throw new InvalidModuleException("component '" + spec.id() + "': " + e.getMessage(), e);
     }
     String problem = artifact.entrypointProblem(spec.entrypoint());
+    if (problem == null) {
+      // A cached artifact was checked against the limits of the component that compiled it.
+      problem = artifact.limitProblem(spec.limits());
+    }
     if (problem != null) {
       throw new InvalidModuleException("component '" + spec.id() + "': " + problem);
-    }
-    if (artifact.hasMemory() && artifact.initialPages() > spec.limits().maxMemoryPages()) {
-      throw new InvalidModuleException(
-          "component '"
-              + spec.id()
-              + "': module needs "
-              + artifact.initialPages()
-              + " initial memory pages, more than its limit of "
-              + spec.limits().maxMemoryPages());
     }
     GuestRunner runner =
         new GuestRunner(
@@ -75,7 +94,9 @@ public final class WasmEngine implements AutoCloseable {
             spec.entrypoint(),
             spec.limits(),
             watchdog,
-            config.memoryPoolSize());
+            pools,
+            config.memoryPoolSize(),
+            blockingListener);
     return new WagiFunction(digest, spec, runner, config.maxStderrBytes());
   }
 
@@ -92,11 +113,25 @@ public final class WasmEngine implements AutoCloseable {
     return cache.compilations();
   }
 
-  /** Stops the watchdog; functions prepared by this engine must not be invoked afterwards. */
+  /** Estimated bytes of the modules in the compile cache; for tests and metrics. */
+  long cachedModuleBytes() {
+    return cache.cachedBytes();
+  }
+
+  /** Bytes held by idle pooled memories of all functions; for tests and metrics. */
+  long pooledMemoryBytes() {
+    return pools.pooledBytes();
+  }
+
+  /**
+   * Stops the watchdog and the pool sweeper; functions prepared by this engine must not be invoked
+   * afterwards.
+   */
   @Override
   public void close() {
     closed = true;
     watchdog.close();
+    poolSweeper.shutdownNow();
   }
 
   static String sha256(byte[] bytes) {

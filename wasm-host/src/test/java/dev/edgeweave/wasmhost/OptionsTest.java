@@ -19,6 +19,7 @@ class OptionsTest {
     assertEquals(Limits.DEFAULT_MAX_MEMORY_PAGES, limits.maxMemoryPages());
     assertEquals(Limits.DEFAULT_WALL_TIME, limits.wallTime());
     assertEquals(Limits.DEFAULT_MAX_STDOUT_BYTES, limits.maxStdoutBytes());
+    assertEquals(Limits.DEFAULT_MAX_TABLE_ELEMENTS, limits.maxTableElements());
     assertEquals(limits, Limits.builder().build());
   }
 
@@ -28,15 +29,17 @@ class OptionsTest {
         Limits.defaults()
             .withMaxMemoryPages(10)
             .withWallTime(Duration.ofMillis(250))
-            .withMaxStdoutBytes(99);
+            .withMaxStdoutBytes(99)
+            .withMaxTableElements(5);
 
-    assertEquals(new Limits(10, Duration.ofMillis(250), 99), limits);
+    assertEquals(new Limits(10, Duration.ofMillis(250), 99, 5), limits);
     assertEquals(
         limits,
         Limits.builder()
             .withMaxMemoryPages(10)
             .withWallTime(Duration.ofMillis(250))
             .withMaxStdoutBytes(99)
+            .withMaxTableElements(5)
             .build());
   }
 
@@ -60,6 +63,10 @@ class OptionsTest {
     assertThrows(IllegalArgumentException.class, () -> Limits.defaults().withMaxStdoutBytes(0));
     assertThrows(
         IllegalArgumentException.class, () -> Limits.defaults().withMaxStdoutBytes(1L << 31));
+    assertThrows(IllegalArgumentException.class, () -> Limits.defaults().withMaxTableElements(-1));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> Limits.defaults().withMaxTableElements(Limits.MAX_TABLE_ELEMENTS + 1));
   }
 
   @Test
@@ -70,6 +77,10 @@ class OptionsTest {
     assertEquals(EngineConfig.DEFAULT_MEMORY_POOL_SIZE, config.memoryPoolSize());
     assertEquals(EngineConfig.DEFAULT_WATCHDOG_INTERVAL, config.watchdogInterval());
     assertEquals(EngineConfig.DEFAULT_MAX_STDERR_BYTES, config.maxStderrBytes());
+    assertEquals(EngineConfig.DEFAULT_GUEST_STACK_SIZE, config.guestStackSize());
+    assertEquals(EngineConfig.DEFAULT_COMPILE_CACHE_MAX_BYTES, config.compileCacheMaxBytes());
+    assertEquals(EngineConfig.DEFAULT_MEMORY_POOL_MAX_BYTES, config.memoryPoolMaxBytes());
+    assertEquals(EngineConfig.DEFAULT_MEMORY_POOL_IDLE_TIMEOUT, config.memoryPoolIdleTimeout());
     assertEquals(
         config.withCompileCacheSize(3).withMemoryPoolSize(0),
         EngineConfig.builder().withCompileCacheSize(3).withMemoryPoolSize(0).build());
@@ -78,6 +89,12 @@ class OptionsTest {
     assertThrows(
         IllegalArgumentException.class, () -> config.withWatchdogInterval(Duration.ofNanos(1)));
     assertThrows(IllegalArgumentException.class, () -> config.withMaxStderrBytes(-1));
+    assertThrows(IllegalArgumentException.class, () -> config.withGuestStackSize(64 * 1024));
+    assertThrows(IllegalArgumentException.class, () -> config.withCompileCacheMaxBytes(-1));
+    assertThrows(IllegalArgumentException.class, () -> config.withMemoryPoolMaxBytes(-1));
+    assertThrows(
+        IllegalArgumentException.class, () -> config.withMemoryPoolIdleTimeout(Duration.ZERO));
+    assertThrows(IllegalArgumentException.class, () -> config.withGuestStackSize(1L << 31));
   }
 
   @Test

@@ -31,16 +31,29 @@ public final class TestGuests {
     return BUILT.computeIfAbsent(name + ".wat", k -> build(name, ".wat"));
   }
 
+  /** A guest written by the test itself as WAT text, assembled once per name. */
+  public static byte[] watText(String name, String text) {
+    return BUILT.computeIfAbsent(
+        name + ".generated.wat",
+        k -> build(name + ".generated", ".wat", text.getBytes(StandardCharsets.UTF_8)));
+  }
+
   private static byte[] build(String name, String extension) {
+    try (InputStream in = TestGuests.class.getResourceAsStream("/guests/" + name + extension)) {
+      if (in == null) {
+        throw new IllegalArgumentException("no test guest guests/" + name + extension);
+      }
+      return build(name, extension, in.readAllBytes());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read test guest " + name + extension, e);
+    }
+  }
+
+  private static byte[] build(String name, String extension, byte[] sourceText) {
     try {
       Path dir = workDir();
       Path source = dir.resolve(name + extension);
-      try (InputStream in = TestGuests.class.getResourceAsStream("/guests/" + name + extension)) {
-        if (in == null) {
-          throw new IllegalArgumentException("no test guest guests/" + name + extension);
-        }
-        Files.write(source, in.readAllBytes());
-      }
+      Files.write(source, sourceText);
       Path output = dir.resolve(name + (extension.equals(".c") ? ".c.wasm" : ".wat.wasm"));
       List<String> command =
           extension.equals(".c")

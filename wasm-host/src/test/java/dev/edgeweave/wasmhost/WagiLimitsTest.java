@@ -73,6 +73,7 @@ class WagiLimitsTest {
     assertEquals("exiting", e.component());
     assertTrue(e.getMessage().contains("code 3"), e.getMessage());
     assertTrue(e.getMessage().contains("database unreachable"), e.getMessage());
+    assertEquals("exited with code 3", e.publicReason());
   }
 
   @Test

@@ -34,6 +34,9 @@ public final class GuestMemory implements Memory {
 
   static final int BLOCK_SHIFT = 10;
 
+  /** The most pages a Java byte array can hold. */
+  static final int MAX_ARRAY_PAGES = (Integer.MAX_VALUE - 8) / PAGE_SIZE;
+
   // A store of at most 8 bytes marks only the block it starts in; restoring a block therefore
   // also restores the first bytes of the next one, where such a store may have spilled.
   private static final int SPILL = 8;
@@ -69,17 +72,22 @@ public final class GuestMemory implements Memory {
     return new GuestMemory(initialPages, maximumPages, new byte[Memory.bytes(initialPages)], false);
   }
 
-  /** A memory that starts as a copy of {@code image}, data segments already applied. */
-  public static GuestMemory fromImage(byte[] image, int maximumPages) {
-    if (image.length % PAGE_SIZE != 0) {
+  /** A memory that starts as {@code image}, data segments already applied. */
+  public static GuestMemory fromImage(MemoryImage image, int maximumPages) {
+    if (image.size() % PAGE_SIZE != 0) {
       throw new IllegalArgumentException("image size must be a whole number of pages");
     }
-    return new GuestMemory(image.length / PAGE_SIZE, maximumPages, image.clone(), true);
+    return new GuestMemory(image.size() / PAGE_SIZE, maximumPages, image.newBuffer(), true);
   }
 
   /** True once a {@code memory.grow} was refused because it would pass the maximum. */
   public boolean limitHit() {
     return limitHit;
+  }
+
+  /** Bytes of heap this memory holds: its content and its dirty-block map. */
+  public long footprint() {
+    return (long) buffer.length + dirty.length;
   }
 
   /** True once the memory grew past its initial size. */
@@ -91,8 +99,8 @@ public final class GuestMemory implements Memory {
    * Brings the memory back to {@code image} by copying the blocks written since the last reset.
    * Returns false, and leaves the memory as it is, if it grew (such a memory is not reused).
    */
-  public boolean resetTo(byte[] image) {
-    if (grown || image.length != buffer.length) {
+  public boolean resetTo(MemoryImage image) {
+    if (grown || image.size() != buffer.length) {
       return false;
     }
     byte[] d = dirty;
@@ -108,8 +116,7 @@ public final class GuestMemory implements Memory {
           end += 1 << BLOCK_SHIFT;
         }
         d[b] = 0;
-        int len = Math.min(end + SPILL, image.length) - start;
-        System.arraycopy(image, start, buffer, start, len);
+        image.restore(buffer, start, Math.min(end + SPILL, buffer.length));
       }
     }
     limitHit = false;
@@ -154,7 +161,8 @@ public final class GuestMemory implements Memory {
   public int grow(int size) {
     int prev = pages;
     long next = (long) prev + size;
-    if (size < 0 || next > maximumPages) {
+    // One Java array holds the memory: it cannot reach 2 GiB, whatever the limit says.
+    if (size < 0 || next > maximumPages || next > MAX_ARRAY_PAGES) {
       limitHit = true;
       return -1;
     }

@@ -4,6 +4,7 @@ import com.dylibso.chicory.runtime.ChicoryInterruptedException;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.wasm.ChicoryException;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
+import dev.edgeweave.wasmhost.BlockingListener;
 import dev.edgeweave.wasmhost.GuestException;
 import dev.edgeweave.wasmhost.GuestException.Kind;
 import dev.edgeweave.wasmhost.Limits;
@@ -21,10 +22,12 @@ public final class GuestRunner {
   private final String component;
   private final String entrypoint;
   private final Duration wallTime;
+  private final int maxTableElements;
   private final int maximumPages;
   private final MemoryLimits memoryLimits;
   private final MemoryPool pool;
   private final Watchdog watchdog;
+  private final BlockingListener blockingListener;
 
   public GuestRunner(
       ModuleArtifact artifact,
@@ -32,17 +35,21 @@ public final class GuestRunner {
       String entrypoint,
       Limits limits,
       Watchdog watchdog,
-      int poolSize) {
+      MemoryPools pools,
+      int poolSize,
+      BlockingListener blockingListener) {
     this.artifact = artifact;
     this.component = component;
     this.entrypoint = entrypoint;
     this.wallTime = limits.wallTime();
+    this.maxTableElements = limits.maxTableElements();
     this.watchdog = watchdog;
+    this.blockingListener = blockingListener;
     if (artifact.hasMemory()) {
       this.maximumPages = Math.min(artifact.declaredMaximumPages(), limits.maxMemoryPages());
       // Always explicit limits: without them Chicory sizes a page table for 4 GiB per instance.
       this.memoryLimits = new MemoryLimits(artifact.initialPages(), maximumPages);
-      this.pool = new MemoryPool(artifact.initialPages(), maximumPages, artifact.image(), poolSize);
+      this.pool = pools.create(artifact.initialPages(), maximumPages, artifact.image(), poolSize);
     } else {
       this.maximumPages = 0;
       this.memoryLimits = null;
@@ -59,12 +66,13 @@ public final class GuestRunner {
     Watchdog.Ticket ticket = watchdog.start(wallTime);
     boolean clean = false;
     int exitCode = 0;
-    context.attach();
+    context.attach(ticket.deadlineNanos(), blockingListener);
     try {
       Instance.Builder builder =
           Instance.builder(artifact.module())
               .withImportValues(artifact.imports())
               .withMachineFactory(artifact.machineFactory())
+              .withTableFactory(new TableBudget(maxTableElements))
               .withStart(false);
       if (memory != null) {
         builder.withMemoryLimits(memoryLimits).withMemoryFactory(limits -> memory);
@@ -86,16 +94,21 @@ public final class GuestRunner {
       throw new GuestException(
           Kind.TIMEOUT,
           component,
-          ticket.fired()
+          ticket.fired() || ticket.expired()
               ? "exceeded its wall time of " + wallTime.toMillis() + " ms"
               : "interrupted before it finished",
           e);
     } catch (ChicoryException e) {
-      throw died(memory, context, "trapped: " + e.getMessage(), e);
+      throw died(memory, context, "trapped: " + e.getMessage(), "", e);
     } catch (StackOverflowError e) {
-      throw died(memory, context, "trapped: call stack exhausted", e);
+      throw died(memory, context, "trapped: call stack exhausted", "", e);
     } catch (RuntimeException e) {
-      throw died(memory, context, "failed in a host call: " + e, e);
+      throw died(memory, context, "failed in a host call", ": " + e, e);
+    } catch (Error e) {
+      // Out of heap, a linkage error...: this request fails, the node goes on. The memory is not
+      // pooled (clean stays false), since the run stopped at an arbitrary point.
+      throw new GuestException(
+          Kind.INTERNAL, component, "failed inside the host", ": " + e + stderr(context), e);
     } finally {
       WasiContext.detach();
       ticket.finish();
@@ -108,20 +121,22 @@ public final class GuestRunner {
         throw new GuestException(
             Kind.MEMORY_LIMIT,
             component,
-            memoryLimitMessage() + "; it then exited with code " + exitCode + stderr(context));
+            memoryLimitMessage() + "; it then exited with code " + exitCode,
+            stderr(context),
+            null);
       }
       throw new GuestException(
-          Kind.EXIT, component, "exited with code " + exitCode + stderr(context));
+          Kind.EXIT, component, "exited with code " + exitCode, stderr(context), null);
     }
   }
 
   private GuestException died(
-      GuestMemory memory, WasiContext context, String reason, Throwable cause) {
+      GuestMemory memory, WasiContext context, String reason, String details, Throwable cause) {
     if (memory != null && memory.limitHit()) {
       return new GuestException(
-          Kind.MEMORY_LIMIT, component, memoryLimitMessage() + "; then " + reason, cause);
+          Kind.MEMORY_LIMIT, component, memoryLimitMessage() + "; then " + reason, details, cause);
     }
-    return new GuestException(Kind.TRAP, component, reason + stderr(context), cause);
+    return new GuestException(Kind.TRAP, component, reason, details + stderr(context), cause);
   }
 
   private String memoryLimitMessage() {

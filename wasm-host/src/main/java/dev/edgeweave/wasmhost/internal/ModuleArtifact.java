@@ -20,6 +20,7 @@ import com.dylibso.chicory.wasm.types.Instruction;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
 import com.dylibso.chicory.wasm.types.OpCode;
 import dev.edgeweave.wasmhost.InvalidModuleException;
+import dev.edgeweave.wasmhost.Limits;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -38,7 +39,9 @@ public final class ModuleArtifact {
   private final boolean hasMemory;
   private final int initialPages;
   private final int declaredMaximumPages;
-  private final byte[] image;
+  private final long tableElements;
+  private final MemoryImage image;
+  private final long weight;
 
   private ModuleArtifact(
       String digest,
@@ -48,7 +51,9 @@ public final class ModuleArtifact {
       boolean hasMemory,
       int initialPages,
       int declaredMaximumPages,
-      byte[] image) {
+      long tableElements,
+      MemoryImage image,
+      long weight) {
     this.digest = digest;
     this.module = module;
     this.machineFactory = machineFactory;
@@ -56,11 +61,18 @@ public final class ModuleArtifact {
     this.hasMemory = hasMemory;
     this.initialPages = initialPages;
     this.declaredMaximumPages = declaredMaximumPages;
+    this.tableElements = tableElements;
     this.image = image;
+    this.weight = weight;
   }
 
-  /** Parses, validates, links and compiles {@code wasm}; slow, so callers cache the result. */
-  public static ModuleArtifact compile(byte[] wasm, String digest) throws InvalidModuleException {
+  /**
+   * Parses, validates, links and compiles {@code wasm}; slow, so callers cache the result. What the
+   * module declares (initial memory, tables) is checked against {@code limits} right after parsing,
+   * before anything of that size is allocated.
+   */
+  public static ModuleArtifact compile(byte[] wasm, String digest, Limits limits)
+      throws InvalidModuleException {
     WasmModule module;
     try {
       module = Parser.parse(wasm);
@@ -76,12 +88,20 @@ public final class ModuleArtifact {
       if (module.memorySection().get().memoryCount() > 1) {
         throw new InvalidModuleException("module declares more than one memory, not supported");
       }
-      MemoryLimits limits = module.memorySection().get().getMemory(0).limits();
-      if (limits.shared()) {
+      MemoryLimits memoryLimits = module.memorySection().get().getMemory(0).limits();
+      if (memoryLimits.shared()) {
         throw new InvalidModuleException("module declares a shared memory, not supported");
       }
-      initialPages = limits.initialPages();
-      declaredMaximum = limits.maximumPages();
+      initialPages = memoryLimits.initialPages();
+      declaredMaximum = memoryLimits.maximumPages();
+    }
+    long tableElements = 0;
+    for (int i = 0; i < module.tableSection().tableCount(); i++) {
+      tableElements += module.tableSection().getTable(i).limits().min();
+    }
+    String problem = limitProblem(hasMemory, initialPages, tableElements, limits);
+    if (problem != null) {
+      throw new InvalidModuleException(problem);
     }
 
     Function<Instance, Machine> machineFactory;
@@ -91,7 +111,7 @@ public final class ModuleArtifact {
       throw new InvalidModuleException("module could not be compiled: " + e.getMessage(), e);
     }
 
-    byte[] image = hasMemory ? initialImage(module, initialPages) : null;
+    MemoryImage image = hasMemory ? initialImage(module, initialPages) : null;
     ModuleArtifact artifact =
         new ModuleArtifact(
             digest,
@@ -101,9 +121,34 @@ public final class ModuleArtifact {
             hasMemory,
             initialPages,
             declaredMaximum,
-            image);
+            tableElements,
+            image,
+            // The parsed module holds about what the binary holds; the image holds the data again.
+            wasm.length + (image == null ? 0 : image.dataBytes()));
     artifact.checkLinks();
     return artifact;
+  }
+
+  /** Null if what the module declares fits {@code limits}, else why not. */
+  public String limitProblem(Limits limits) {
+    return limitProblem(hasMemory, initialPages, tableElements, limits);
+  }
+
+  private static String limitProblem(
+      boolean hasMemory, int initialPages, long tableElements, Limits limits) {
+    if (hasMemory && initialPages > limits.maxMemoryPages()) {
+      return "module needs "
+          + initialPages
+          + " initial memory pages, more than its limit of "
+          + limits.maxMemoryPages();
+    }
+    if (tableElements > limits.maxTableElements()) {
+      return "module declares "
+          + tableElements
+          + " table elements, more than its limit of "
+          + limits.maxTableElements();
+    }
+    return null;
   }
 
   private static ImportValues resolveImports(WasmModule module) throws InvalidModuleException {
@@ -151,12 +196,17 @@ public final class ModuleArtifact {
    * The memory right after instantiation, or null if it cannot be computed without running the
    * module (a start function, or data offsets that are not constants).
    */
-  private static byte[] initialImage(WasmModule module, int initialPages)
+  private static MemoryImage initialImage(WasmModule module, int initialPages)
       throws InvalidModuleException {
     if (module.startSection().isPresent()) {
       return null;
     }
-    byte[] image = new byte[com.dylibso.chicory.runtime.Memory.bytes(initialPages)];
+    long size = (long) initialPages * com.dylibso.chicory.runtime.Memory.PAGE_SIZE;
+    if (size > Integer.MAX_VALUE) {
+      // Beyond one Java array: such a memory cannot be pooled (nor, in practice, allocated).
+      return null;
+    }
+    List<MemoryImage.Segment> segments = new ArrayList<>();
     for (DataSegment s : module.dataSection().dataSegments()) {
       if (!(s instanceof ActiveDataSegment)) {
         continue;
@@ -172,23 +222,26 @@ public final class ModuleArtifact {
       }
       long offset = offsetExpr.get(0).operand(0) & 0xFFFFFFFFL;
       byte[] data = segment.data();
-      if (offset + data.length > image.length) {
+      if (offset + data.length > size) {
         throw new InvalidModuleException(
             "module data segment at offset " + offset + " does not fit in its initial memory");
       }
-      System.arraycopy(data, 0, image, (int) offset, data.length);
+      segments.add(new MemoryImage.Segment(offset, data));
     }
-    return image;
+    return MemoryImage.of((int) size, segments);
   }
 
-  /** Builds one instance without running anything, so that linking errors surface now. */
+  /**
+   * Builds one instance without running anything, so that linking errors surface now. Its memory is
+   * empty: the check needs none, and a module's initial memory may be large.
+   */
   private void checkLinks() throws InvalidModuleException {
     try {
       Instance.builder(module)
           .withImportValues(imports)
           .withMachineFactory(machineFactory)
-          .withMemoryLimits(new MemoryLimits(initialPages, Math.max(initialPages, 1)))
-          .withMemoryFactory(l -> GuestMemory.blank(l.initialPages(), l.maximumPages()))
+          .withMemoryLimits(new MemoryLimits(0, 0))
+          .withMemoryFactory(l -> GuestMemory.blank(0, 0))
           .withInitialize(false)
           .build();
     } catch (ChicoryException e) {
@@ -261,7 +314,20 @@ public final class ModuleArtifact {
   }
 
   /** The initial memory with data segments applied, or null if memories cannot be pooled. */
-  public byte[] image() {
+  public MemoryImage image() {
     return image;
+  }
+
+  /**
+   * Estimated heap bytes this artifact holds (its compiled classes live outside the heap and grow
+   * with its code, which this also counts).
+   */
+  public long weight() {
+    return weight;
+  }
+
+  /** Elements of the module's tables together, as declared initially. */
+  public long tableElements() {
+    return tableElements;
   }
 }

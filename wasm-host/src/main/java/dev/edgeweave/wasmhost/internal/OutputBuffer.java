@@ -14,8 +14,12 @@ final class OutputBuffer {
     this.bytes = new byte[(int) Math.min(limit, initialCapacity)];
   }
 
+  /**
+   * Appends {@code len} bytes of guest memory at {@code addr}; grows only once they are checked.
+   */
   void append(Memory memory, int addr, int len) {
-    if (len < 0 || length + (long) len > limit) {
+    GuestPointers.bytes(memory, addr, len);
+    if (length + (long) len > limit) {
       throw new OutputLimitExceeded(limit);
     }
     ensureCapacity(length + len);

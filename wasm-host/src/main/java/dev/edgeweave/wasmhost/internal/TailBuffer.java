@@ -14,8 +14,10 @@ final class TailBuffer {
     this.capacity = capacity;
   }
 
+  /** Appends {@code len} bytes of guest memory at {@code addr}, once they are checked. */
   void append(Memory memory, int addr, int len) {
-    if (len <= 0) {
+    GuestPointers.bytes(memory, addr, len);
+    if (len == 0) {
       return;
     }
     total += len;
@@ -23,7 +25,7 @@ final class TailBuffer {
       return;
     }
     int keep = Math.min(len, capacity);
-    byte[] data = memory.readBytes(addr + (len - keep), keep);
+    int from = addr + (len - keep);
     if (bytes.length < 2 * capacity && length + keep > bytes.length) {
       byte[] larger = new byte[Math.min(2 * capacity, Math.max(length + keep, 256))];
       System.arraycopy(bytes, 0, larger, 0, length);
@@ -35,7 +37,11 @@ final class TailBuffer {
       System.arraycopy(bytes, length - retain, bytes, 0, retain);
       length = retain;
     }
-    System.arraycopy(data, 0, bytes, length, keep);
+    if (memory instanceof GuestMemory) {
+      ((GuestMemory) memory).readInto(from, bytes, length, keep);
+    } else {
+      System.arraycopy(memory.readBytes(from, keep), 0, bytes, length, keep);
+    }
     length += keep;
   }
 

@@ -1,10 +1,10 @@
 package dev.edgeweave.wasmhost.internal;
 
-import com.dylibso.chicory.runtime.ChicoryInterruptedException;
 import com.dylibso.chicory.runtime.HostFunction;
 import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.wasm.types.FunctionType;
 import com.dylibso.chicory.wasm.types.ValType;
+import dev.edgeweave.wasmhost.internal.GuestPointers.Refused;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Instant;
@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Edgeweave's own {@code wasi_snapshot_preview1}: stdio in memory, a read-only file tree preopened
@@ -32,6 +31,7 @@ public final class Wasi {
   static final int ESUCCESS = 0;
   static final int EBADF = 8;
   static final int EEXIST = 20;
+  static final int EFAULT = 21;
   static final int EINVAL = 28;
   static final int EISDIR = 31;
   static final int EMFILE = 33;
@@ -109,6 +109,12 @@ public final class Wasi {
   private static final int EVENTTYPE_FD_WRITE = 2;
   private static final int SUBSCRIPTION_CLOCK_ABSTIME = 1;
 
+  /**
+   * Subscriptions one poll_oneoff may pass: wasi-libc's poll() asks two per descriptor, and its
+   * FD_SETSIZE is 1024. More get EINVAL.
+   */
+  static final int MAX_SUBSCRIPTIONS = 4096;
+
   private static final long[][] RESULTS = new long[ENOTCAPABLE + 1][];
   private static final long[] NO_RESULT = new long[0];
 
@@ -117,6 +123,8 @@ public final class Wasi {
       RESULTS[i] = new long[] {i};
     }
   }
+
+  private static final int RANDOM_CHUNK_BYTES = 16 * 1024;
 
   private static final ThreadLocal<SecureRandom> RANDOM =
       ThreadLocal.withInitial(SecureRandom::new);
@@ -235,7 +243,10 @@ public final class Wasi {
     def(
         f,
         "path_symlink",
-        (m, c, a) -> writeOnPath(m, c, a[2], a[3], a[4]),
+        (m, c, a) -> {
+          readPath(m, a[0], a[1]);
+          return writeOnPath(m, c, a[2], a[3], a[4]);
+        },
         I32,
         I32,
         I32,
@@ -271,42 +282,54 @@ public final class Wasi {
             MODULE,
             name,
             type,
-            (instance, args) ->
-                RESULTS[call.apply(instance.memory(), WasiContext.current(), args)]));
+            (instance, args) -> {
+              try {
+                return RESULTS[call.apply(instance.memory(), WasiContext.current(), args)];
+              } catch (Refused refused) {
+                return RESULTS[refused.errno()];
+              }
+            }));
   }
 
   // ---- args and environment ----
 
   private static int argsSizesGet(Memory m, WasiContext c, long[] a) {
-    return sizes(m, c.args(), (int) a[0], (int) a[1]);
+    return sizes(m, c.args(), a[0], a[1]);
   }
 
   private static int argsGet(Memory m, WasiContext c, long[] a) {
-    return strings(m, c.args(), (int) a[0], (int) a[1]);
+    return strings(m, c.args(), a[0], a[1]);
   }
 
   private static int environSizesGet(Memory m, WasiContext c, long[] a) {
-    return sizes(m, c.environment(), (int) a[0], (int) a[1]);
+    return sizes(m, c.environment(), a[0], a[1]);
   }
 
   private static int environGet(Memory m, WasiContext c, long[] a) {
-    return strings(m, c.environment(), (int) a[0], (int) a[1]);
+    return strings(m, c.environment(), a[0], a[1]);
   }
 
-  private static int sizes(Memory m, byte[][] strings, int countPtr, int sizePtr) {
-    int size = 0;
+  private static long totalSize(byte[][] strings) {
+    long size = 0;
     for (byte[] s : strings) {
       size += s.length + 1;
     }
-    m.writeI32(countPtr, strings.length);
-    m.writeI32(sizePtr, size);
+    return size;
+  }
+
+  private static int sizes(Memory m, byte[][] strings, long countPtr, long sizePtr) {
+    int countAt = GuestPointers.bytes(m, u32(countPtr), 4);
+    int sizeAt = GuestPointers.bytes(m, u32(sizePtr), 4);
+    m.writeI32(countAt, strings.length);
+    m.writeI32(sizeAt, (int) totalSize(strings));
     return ESUCCESS;
   }
 
-  private static int strings(Memory m, byte[][] strings, int pointersPtr, int bufferPtr) {
-    int offset = bufferPtr;
+  private static int strings(Memory m, byte[][] strings, long pointersPtr, long bufferPtr) {
+    int pointers = GuestPointers.array(m, u32(pointersPtr), strings.length, 4);
+    int offset = GuestPointers.bytes(m, u32(bufferPtr), totalSize(strings));
     for (int i = 0; i < strings.length; i++) {
-      m.writeI32(pointersPtr + 4 * i, offset);
+      m.writeI32(pointers + 4 * i, offset);
       m.write(offset, strings[i]);
       m.writeByte(offset + strings[i].length, (byte) 0);
       offset += strings[i].length + 1;
@@ -326,7 +349,7 @@ public final class Wasi {
     } else {
       return EINVAL;
     }
-    m.writeLong((int) a[1], resolution);
+    m.writeLong(GuestPointers.bytes(m, u32(a[1]), 8), resolution);
     return ESUCCESS;
   }
 
@@ -335,7 +358,7 @@ public final class Wasi {
     if (now < 0) {
       return EINVAL;
     }
-    m.writeLong((int) a[2], now);
+    m.writeLong(GuestPointers.bytes(m, u32(a[2]), 8), now);
     return ESUCCESS;
   }
 
@@ -357,13 +380,15 @@ public final class Wasi {
   }
 
   private static int randomGet(Memory m, WasiContext c, long[] a) {
-    int len = (int) a[1];
-    if (len < 0) {
-      return EINVAL;
+    long length = u32(a[1]);
+    int buffer = GuestPointers.bytes(m, u32(a[0]), length);
+    // In chunks: the guest may legitimately ask for all of its memory.
+    byte[] chunk = new byte[(int) Math.min(length, RANDOM_CHUNK_BYTES)];
+    SecureRandom random = RANDOM.get();
+    for (long done = 0; done < length; done += chunk.length) {
+      random.nextBytes(chunk);
+      m.write(buffer + (int) done, chunk, 0, (int) Math.min(chunk.length, length - done));
     }
-    byte[] bytes = new byte[len];
-    RANDOM.get().nextBytes(bytes);
-    m.write((int) a[0], bytes);
     return ESUCCESS;
   }
 
@@ -389,7 +414,7 @@ public final class Wasi {
       filetype = FILETYPE_UNKNOWN;
       base = c.isStdin(fd) ? STDIN_RIGHTS : STDOUT_RIGHTS;
     }
-    int ptr = (int) a[1];
+    int ptr = GuestPointers.bytes(m, u32(a[1]), 24);
     m.writeByte(ptr, (byte) filetype);
     m.writeByte(ptr + 1, (byte) 0);
     m.writeShort(ptr + 2, (short) 0);
@@ -416,14 +441,14 @@ public final class Wasi {
       return EBADF;
     }
     if (fd instanceof WasiContext.TreeFd) {
-      writeFilestat(m, (int) a[1], ((WasiContext.TreeFd) fd).node);
+      writeFilestat(m, a[1], ((WasiContext.TreeFd) fd).node);
     } else {
-      writeFilestat(m, (int) a[1], 0, FILETYPE_UNKNOWN, 0);
+      writeFilestat(m, a[1], 0, FILETYPE_UNKNOWN, 0);
     }
     return ESUCCESS;
   }
 
-  private static void writeFilestat(Memory m, int ptr, FileTree.Node node) {
+  private static void writeFilestat(Memory m, long ptr, FileTree.Node node) {
     writeFilestat(
         m,
         ptr,
@@ -432,7 +457,8 @@ public final class Wasi {
         node.size());
   }
 
-  private static void writeFilestat(Memory m, int ptr, long inode, int filetype, long size) {
+  private static void writeFilestat(Memory m, long guestPtr, long inode, int filetype, long size) {
+    int ptr = GuestPointers.bytes(m, u32(guestPtr), 64);
     m.writeLong(ptr, 0); // dev
     m.writeLong(ptr + 8, inode);
     m.writeLong(ptr + 16, filetype & 0xFF); // filetype and padding
@@ -447,7 +473,7 @@ public final class Wasi {
     if (!isPreopen(c, (int) a[0])) {
       return EBADF;
     }
-    int ptr = (int) a[1];
+    int ptr = GuestPointers.bytes(m, u32(a[1]), 8);
     m.writeI32(ptr, 0); // tag: directory, and padding
     m.writeI32(ptr + 4, 1); // length of "/"
     return ESUCCESS;
@@ -457,10 +483,12 @@ public final class Wasi {
     if (!isPreopen(c, (int) a[0])) {
       return EBADF;
     }
-    if (a[2] < 1) {
+    long length = u32(a[2]);
+    int buffer = GuestPointers.bytes(m, u32(a[1]), length);
+    if (length < 1) {
       return ENAMETOOLONG;
     }
-    m.writeByte((int) a[1], (byte) '/');
+    m.writeByte(buffer, (byte) '/');
     return ESUCCESS;
   }
 
@@ -500,29 +528,26 @@ public final class Wasi {
     if (fd == null) {
       return EBADF;
     }
-    int iovs = (int) a[1];
-    int count = (int) a[2];
-    long written = 0;
-    if (c.isStdout(fd)) {
-      OutputBuffer out = c.stdoutBuffer();
-      for (int i = 0; i < count; i++) {
-        int len = m.readInt(iovs + 8 * i + 4);
-        out.append(m, m.readInt(iovs + 8 * i), len);
-        written += len;
-      }
-    } else if (c.isStderr(fd)) {
-      TailBuffer err = c.stderrBuffer();
-      for (int i = 0; i < count; i++) {
-        int len = m.readInt(iovs + 8 * i + 4);
-        err.append(m, m.readInt(iovs + 8 * i), len);
-        written += len;
-      }
-    } else if (fd instanceof WasiContext.TreeFd && ((WasiContext.TreeFd) fd).node.isDirectory()) {
-      return EISDIR;
-    } else {
-      return EBADF;
+    boolean stdout = c.isStdout(fd);
+    if (!stdout && !c.isStderr(fd)) {
+      return fd instanceof WasiContext.TreeFd && ((WasiContext.TreeFd) fd).node.isDirectory()
+          ? EISDIR
+          : EBADF;
     }
-    m.writeI32((int) a[3], (int) written);
+    long[] iovecs = GuestPointers.iovecs(m, u32(a[1]), u32(a[2]));
+    int writtenAt = GuestPointers.bytes(m, u32(a[3]), 4);
+    long written = 0;
+    for (int i = 0; i < iovecs.length; i += 2) {
+      int base = (int) iovecs[i];
+      int len = (int) iovecs[i + 1];
+      if (stdout) {
+        c.stdoutBuffer().append(m, base, len);
+      } else {
+        c.stderrBuffer().append(m, base, len);
+      }
+      written += len;
+    }
+    m.writeI32(writtenAt, (int) written);
     return ESUCCESS;
   }
 
@@ -539,26 +564,25 @@ public final class Wasi {
     if (fd == null) {
       return EBADF;
     }
-    int iovs = (int) a[1];
-    int count = (int) a[2];
-    long read = 0;
-    if (c.isStdin(fd)) {
-      for (int i = 0; i < count && c.stdinRemaining() > 0; i++) {
-        int ptr = m.readInt(iovs + 8 * i);
-        long len = Integer.toUnsignedLong(m.readInt(iovs + 8 * i + 4));
-        read += c.readStdin(m, ptr, len);
-      }
-    } else if (fd instanceof WasiContext.TreeFd) {
-      WasiContext.TreeFd file = (WasiContext.TreeFd) fd;
-      if (file.node.isDirectory()) {
-        return EISDIR;
-      }
-      read = readFile(m, file.node, file.position, iovs, count);
-      file.position += read;
-    } else {
+    if (!c.isStdin(fd) && !(fd instanceof WasiContext.TreeFd)) {
       return EBADF;
     }
-    m.writeI32((int) a[3], (int) read);
+    if (fd instanceof WasiContext.TreeFd && ((WasiContext.TreeFd) fd).node.isDirectory()) {
+      return EISDIR;
+    }
+    long[] iovecs = GuestPointers.iovecs(m, u32(a[1]), u32(a[2]));
+    int readAt = GuestPointers.bytes(m, u32(a[3]), 4);
+    long read = 0;
+    if (c.isStdin(fd)) {
+      for (int i = 0; i < iovecs.length && c.stdinRemaining() > 0; i += 2) {
+        read += c.readStdin(m, (int) iovecs[i], iovecs[i + 1]);
+      }
+    } else {
+      WasiContext.TreeFd file = (WasiContext.TreeFd) fd;
+      read = readFile(m, file.node, file.position, iovecs);
+      file.position += read;
+    }
+    m.writeI32(readAt, (int) read);
     return ESUCCESS;
   }
 
@@ -577,19 +601,19 @@ public final class Wasi {
     if (a[3] < 0) {
       return EINVAL;
     }
-    long read = readFile(m, node, a[3], (int) a[1], (int) a[2]);
-    m.writeI32((int) a[4], (int) read);
+    long[] iovecs = GuestPointers.iovecs(m, u32(a[1]), u32(a[2]));
+    int readAt = GuestPointers.bytes(m, u32(a[4]), 4);
+    m.writeI32(readAt, (int) readFile(m, node, a[3], iovecs));
     return ESUCCESS;
   }
 
-  private static long readFile(Memory m, FileTree.Node node, long position, int iovs, int count) {
+  /** Copies file content from {@code position} into checked iovecs; returns the count. */
+  private static long readFile(Memory m, FileTree.Node node, long position, long[] iovecs) {
     byte[] content = node.content();
     long pos = position;
-    for (int i = 0; i < count && pos < content.length; i++) {
-      int ptr = m.readInt(iovs + 8 * i);
-      long len = Integer.toUnsignedLong(m.readInt(iovs + 8 * i + 4));
-      int n = (int) Math.min(len, content.length - pos);
-      m.write(ptr, content, (int) pos, n);
+    for (int i = 0; i < iovecs.length && pos < content.length; i += 2) {
+      int n = (int) Math.min(iovecs[i + 1], content.length - pos);
+      m.write((int) iovecs[i], content, (int) pos, n);
       pos += n;
     }
     return pos - position;
@@ -621,12 +645,16 @@ public final class Wasi {
       default:
         return EINVAL;
     }
+    int resultAt = GuestPointers.bytes(m, u32(a[3]), 8);
     long next = base + a[1];
+    if (a[1] > 0 && next < base) {
+      return EOVERFLOW;
+    }
     if (next < 0) {
       return EINVAL;
     }
     file.position = next;
-    m.writeLong((int) a[3], next);
+    m.writeLong(resultAt, next);
     return ESUCCESS;
   }
 
@@ -642,7 +670,7 @@ public final class Wasi {
     if (file.node.isDirectory()) {
       return EBADF;
     }
-    m.writeLong((int) a[1], file.position);
+    m.writeLong(GuestPointers.bytes(m, u32(a[1]), 8), file.position);
     return ESUCCESS;
   }
 
@@ -655,8 +683,9 @@ public final class Wasi {
       return ENOTDIR;
     }
     WasiContext.TreeFd dir = (WasiContext.TreeFd) fd;
-    int buf = (int) a[1];
-    int bufLen = (int) a[2];
+    long bufLen = u32(a[2]);
+    int buf = GuestPointers.bytes(m, u32(a[1]), bufLen);
+    int usedAt = GuestPointers.bytes(m, u32(a[4]), 4);
     long cookie = a[3];
     if (cookie < 0) {
       return EINVAL;
@@ -689,14 +718,14 @@ public final class Wasi {
       putLong(header, 16, name.length);
       header[20] = (byte) type;
       // A truncated last entry tells wasi-libc to grow its buffer and ask again.
-      int n = Math.min(header.length, bufLen - used);
+      int n = (int) Math.min(header.length, bufLen - used);
       m.write(buf + used, header, 0, n);
       used += n;
-      n = Math.min(name.length, bufLen - used);
+      n = (int) Math.min(name.length, bufLen - used);
       m.write(buf + used, name, 0, n);
       used += n;
     }
-    m.writeI32((int) a[4], used);
+    m.writeI32(usedAt, used);
     return ESUCCESS;
   }
 
@@ -786,11 +815,12 @@ public final class Wasi {
   }
 
   private static String readPath(Memory m, long ptr, long len) {
-    return new String(m.readBytes((int) ptr, (int) len), StandardCharsets.UTF_8);
+    return new String(GuestPointers.path(m, u32(ptr), u32(len)), StandardCharsets.UTF_8);
   }
 
   /** Answer to creating, removing or changing something under a directory: never allowed. */
   private static int writeOnPath(Memory m, WasiContext c, long dirFd, long ptr, long len) {
+    String path = readPath(m, ptr, len);
     Object fd = c.fd((int) dirFd);
     if (fd == null) {
       return EBADF;
@@ -798,26 +828,32 @@ public final class Wasi {
     if (!(fd instanceof WasiContext.TreeFd) || !((WasiContext.TreeFd) fd).node.isDirectory()) {
       return ENOTDIR;
     }
-    return escapes(readPath(m, ptr, len)) ? ENOTCAPABLE : EROFS;
+    return escapes(path) ? ENOTCAPABLE : EROFS;
   }
 
   private static int writeOnPaths(
       Memory m, WasiContext c, long fd1, long ptr1, long len1, long fd2, long ptr2, long len2) {
+    readPath(m, ptr2, len2);
     int first = writeOnPath(m, c, fd1, ptr1, len1);
     return first == EROFS ? writeOnPath(m, c, fd2, ptr2, len2) : first;
   }
 
   private static int pathFilestatGet(Memory m, WasiContext c, long[] a) {
-    Lookup found = lookup(c, (int) a[0], readPath(m, a[2], a[3]));
+    String path = readPath(m, a[2], a[3]);
+    GuestPointers.bytes(m, u32(a[4]), 64);
+    Lookup found = lookup(c, (int) a[0], path);
     if (found.errno != ESUCCESS) {
       return found.errno;
     }
-    writeFilestat(m, (int) a[4], found.node);
+    writeFilestat(m, a[4], found.node);
     return ESUCCESS;
   }
 
   private static int pathReadlink(Memory m, WasiContext c, long[] a) {
-    Lookup found = lookup(c, (int) a[0], readPath(m, a[1], a[2]));
+    String path = readPath(m, a[1], a[2]);
+    GuestPointers.bytes(m, u32(a[3]), u32(a[4]));
+    GuestPointers.bytes(m, u32(a[5]), 4);
+    Lookup found = lookup(c, (int) a[0], path);
     // Nothing in the tree is a symbolic link.
     return found.errno != ESUCCESS ? found.errno : EINVAL;
   }
@@ -825,6 +861,7 @@ public final class Wasi {
   private static int pathOpen(Memory m, WasiContext c, long[] a) {
     int dirFd = (int) a[0];
     String path = readPath(m, a[2], a[3]);
+    int fdAt = GuestPointers.bytes(m, u32(a[8]), 4);
     int oflags = (int) a[4];
     long rights = a[5];
     int fdflags = (int) a[7];
@@ -851,23 +888,28 @@ public final class Wasi {
     if (fd < 0) {
       return EMFILE;
     }
-    m.writeI32((int) a[8], fd);
+    m.writeI32(fdAt, fd);
     return ESUCCESS;
+  }
+
+  private static long u32(long arg) {
+    return GuestPointers.u32(arg);
   }
 
   // ---- poll ----
 
   private static int pollOneoff(Memory m, WasiContext c, long[] a) {
-    int in = (int) a[0];
-    int out = (int) a[1];
-    int count = (int) a[2];
-    if (count <= 0) {
+    long count = u32(a[2]);
+    if (count == 0 || count > MAX_SUBSCRIPTIONS) {
       return EINVAL;
     }
+    int in = GuestPointers.array(m, u32(a[0]), count, GuestPointers.SUBSCRIPTION_BYTES);
+    int out = GuestPointers.array(m, u32(a[1]), count, GuestPointers.EVENT_BYTES);
+    int eventsAt = GuestPointers.bytes(m, u32(a[3]), 4);
     int events = 0;
     long soonest = Long.MAX_VALUE;
     for (int i = 0; i < count; i++) {
-      int sub = in + 48 * i;
+      int sub = in + GuestPointers.SUBSCRIPTION_BYTES * i;
       int tag = m.read(sub + 8) & 0xFF;
       if (tag == EVENTTYPE_CLOCK) {
         long now = now(c, m.readInt(sub + 16));
@@ -896,9 +938,9 @@ public final class Wasi {
       }
     }
     if (events == 0 && soonest != Long.MAX_VALUE) {
-      sleep(soonest);
+      c.sleep(soonest);
       for (int i = 0; i < count; i++) {
-        int sub = in + 48 * i;
+        int sub = in + GuestPointers.SUBSCRIPTION_BYTES * i;
         if ((m.read(sub + 8) & 0xFF) != EVENTTYPE_CLOCK) {
           continue;
         }
@@ -911,7 +953,7 @@ public final class Wasi {
         }
       }
     }
-    m.writeI32((int) a[3], events);
+    m.writeI32(eventsAt, events);
     return ESUCCESS;
   }
 
@@ -923,15 +965,5 @@ public final class Wasi {
     m.writeI32(ptr + 12, 0);
     m.writeLong(ptr + 16, nbytes);
     m.writeLong(ptr + 24, 0);
-  }
-
-  private static void sleep(long nanos) {
-    try {
-      TimeUnit.NANOSECONDS.sleep(nanos);
-    } catch (InterruptedException e) {
-      // Keep the flag: the watchdog's interrupt is how a timeout is told apart.
-      Thread.currentThread().interrupt();
-      throw new ChicoryInterruptedException("Thread interrupted");
-    }
   }
 }

@@ -2,10 +2,13 @@ package dev.edgeweave.wasmhost.internal;
 
 import static java.util.Objects.requireNonNull;
 
+import com.dylibso.chicory.runtime.ChicoryInterruptedException;
 import com.dylibso.chicory.runtime.Memory;
+import dev.edgeweave.wasmhost.BlockingListener;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -48,6 +51,9 @@ public final class WasiContext {
   private byte[][] args;
   private byte[][] environment;
   private Object[] fds;
+  private BlockingListener blockingListener = BlockingListener.NONE;
+  private boolean hasDeadline;
+  private long deadlineNanos;
 
   /**
    * @param args supplies argv; called only if the guest asks for it
@@ -82,6 +88,18 @@ public final class WasiContext {
     CURRENT.set(this);
   }
 
+  /**
+   * Makes this the current context of the calling thread until {@link #detach()}, for an invocation
+   * that must end by {@code deadlineNanos} ({@link System#nanoTime()}) and tells {@code listener}
+   * when it waits.
+   */
+  public void attach(long deadlineNanos, BlockingListener listener) {
+    this.hasDeadline = true;
+    this.deadlineNanos = deadlineNanos;
+    this.blockingListener = requireNonNull(listener, "listener");
+    attach();
+  }
+
   public static void detach() {
     CURRENT.remove();
   }
@@ -113,10 +131,46 @@ public final class WasiContext {
   }
 
   /**
+   * Waits {@code nanos} for the guest (a sleep in poll_oneoff), telling the blocking listener
+   * around the wait. Never waits past the invocation's deadline: a longer sleep ends there and
+   * stops the guest. An interrupt (the watchdog's) stops the guest too, and stays set.
+   */
+  void sleep(long nanos) {
+    if (nanos <= 0) {
+      return;
+    }
+    long wait = nanos;
+    boolean cut = false;
+    if (hasDeadline) {
+      long remaining = deadlineNanos - System.nanoTime();
+      if (nanos >= remaining) {
+        wait = Math.max(0, remaining);
+        cut = true;
+      }
+    }
+    if (wait > 0) {
+      blockingListener.beforeBlocking();
+      try {
+        TimeUnit.NANOSECONDS.sleep(wait);
+      } catch (InterruptedException e) {
+        // Keep the flag: the watchdog's interrupt is how a timeout is told apart.
+        Thread.currentThread().interrupt();
+        throw new ChicoryInterruptedException("Thread interrupted");
+      } finally {
+        blockingListener.afterBlocking();
+      }
+    }
+    if (cut) {
+      throw new ChicoryInterruptedException("wall time elapsed while the guest slept");
+    }
+  }
+
+  /**
    * Copies up to {@code len} unread stdin bytes to guest memory at {@code ptr}; returns the count.
    */
   int readStdin(Memory memory, int ptr, long len) {
     int n = (int) Math.min(len, stdin.length - stdinPosition);
+    GuestPointers.bytes(memory, ptr, n);
     memory.write(ptr, stdin, stdinPosition, n);
     stdinPosition += n;
     return n;

@@ -77,6 +77,16 @@ public final class Watchdog implements AutoCloseable {
       }
     }
 
+    /** When the invocation must end, on the {@link System#nanoTime()} clock. */
+    public long deadlineNanos() {
+      return deadline;
+    }
+
+    /** True once the deadline has passed, whether or not the watchdog fired yet. */
+    public boolean expired() {
+      return System.nanoTime() - deadline >= 0;
+    }
+
     /** True if the deadline passed and the thread was (or is being) interrupted. */
     public boolean fired() {
       int s = state.get();

@@ -9,6 +9,7 @@ import dev.edgeweave.wasmhost.EngineConfig;
 import dev.edgeweave.wasmhost.GuestFunction;
 import dev.edgeweave.wasmhost.GuestRequest;
 import dev.edgeweave.wasmhost.GuestResponse;
+import dev.edgeweave.wasmhost.Limits;
 import dev.edgeweave.wasmhost.TestGuests;
 import dev.edgeweave.wasmhost.WasmEngine;
 import dev.edgeweave.wasmhost.internal.CgiResponse;
@@ -71,8 +72,8 @@ public class ColdStartBenchmark {
     hello = pooledEngine.prepare(helloWasm, ComponentSpec.builder("hello").build());
     echo = pooledEngine.prepare(echoWasm, ComponentSpec.builder("echo").build());
     unpooledHello = unpooledEngine.prepare(helloWasm, ComponentSpec.builder("hello").build());
-    naiveHelloModule = ModuleArtifact.compile(helloWasm, "hello");
-    naiveEchoModule = ModuleArtifact.compile(echoWasm, "echo");
+    naiveHelloModule = ModuleArtifact.compile(helloWasm, "hello", Limits.defaults());
+    naiveEchoModule = ModuleArtifact.compile(echoWasm, "echo", Limits.defaults());
     noFiles = FileTree.of(Map.of());
     get = GuestRequest.builder().path("/hello").header("User-Agent", "jmh").build();
     post =

@@ -22,13 +22,13 @@ class GuestMemoryTest {
   void aMemoryFromAnImageStartsEqualToIt() {
     byte[] image = image(2, 1);
 
-    assertArrayEquals(image, GuestMemory.fromImage(image, 4).snapshot());
+    assertArrayEquals(image, GuestMemory.fromImage(MemoryImage.copyOf(image), 4).snapshot());
   }
 
   @Test
   void resetRestoresEveryKindOfWriteIncludingOnesStraddlingBlocks() {
     byte[] image = image(2, 2);
-    GuestMemory memory = GuestMemory.fromImage(image, 2);
+    GuestMemory memory = GuestMemory.fromImage(MemoryImage.copyOf(image), 2);
     Random random = new Random(3);
     for (int round = 0; round < 20; round++) {
       for (int i = 0; i < 200; i++) {
@@ -49,14 +49,14 @@ class GuestMemoryTest {
       memory.writeLong((1 << GuestMemory.BLOCK_SHIFT) * 5 - 1, -1L);
       memory.writeI32((1 << GuestMemory.BLOCK_SHIFT) * 9 - 3, -1);
 
-      assertTrue(memory.resetTo(image));
+      assertTrue(memory.resetTo(MemoryImage.copyOf(image)));
       assertArrayEquals(image, memory.snapshot(), "round " + round);
     }
   }
 
   @Test
   void growingBeyondTheMaximumIsRefusedAndRemembered() {
-    GuestMemory memory = GuestMemory.fromImage(new byte[Memory.PAGE_SIZE], 3);
+    GuestMemory memory = GuestMemory.fromImage(MemoryImage.copyOf(new byte[Memory.PAGE_SIZE]), 3);
 
     assertEquals(1, memory.grow(2));
     assertEquals(3, memory.pages());
@@ -67,14 +67,23 @@ class GuestMemoryTest {
   }
 
   @Test
+  void growingPastWhatOneJavaArrayHoldsIsRefusedEvenUnderAHigherLimit() {
+    GuestMemory memory = GuestMemory.blank(1, 65536);
+
+    assertEquals(-1, memory.grow(40_000));
+    assertTrue(memory.limitHit());
+    assertEquals(1, memory.pages());
+  }
+
+  @Test
   void aGrownMemoryIsNotReset() {
     byte[] image = new byte[Memory.PAGE_SIZE];
-    GuestMemory memory = GuestMemory.fromImage(image, 3);
+    GuestMemory memory = GuestMemory.fromImage(MemoryImage.copyOf(image), 3);
     memory.grow(1);
     memory.writeI32(Memory.PAGE_SIZE + 8, 42);
 
     assertTrue(memory.grown());
-    assertFalse(memory.resetTo(image));
+    assertFalse(memory.resetTo(MemoryImage.copyOf(image)));
     assertEquals(42, memory.readInt(Memory.PAGE_SIZE + 8));
   }
 
