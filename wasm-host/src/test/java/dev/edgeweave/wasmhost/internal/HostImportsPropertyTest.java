@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
+import static org.quicktheories.QuickTheory.qt;
 
 import com.dylibso.chicory.runtime.ExportFunction;
 import com.dylibso.chicory.runtime.HostFunction;
@@ -16,6 +17,7 @@ import com.dylibso.chicory.wasm.types.ValType;
 import dev.edgeweave.wasmhost.BlockingListener;
 import dev.edgeweave.wasmhost.ComponentSpec;
 import dev.edgeweave.wasmhost.EngineConfig;
+import dev.edgeweave.wasmhost.GuestException;
 import dev.edgeweave.wasmhost.GuestFunction;
 import dev.edgeweave.wasmhost.GuestRequest;
 import dev.edgeweave.wasmhost.Limits;
@@ -28,17 +30,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.EdgeCasesMode;
-import net.jqwik.api.Example;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.Tuple;
-import net.jqwik.api.lifecycle.AfterContainer;
-import net.jqwik.api.lifecycle.BeforeContainer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.quicktheories.api.Pair;
+import org.quicktheories.core.Gen;
+import org.quicktheories.generators.Generate;
 
 /**
  * Every WASI import, called from a real instance with a small memory, with hostile arguments and
@@ -85,7 +82,7 @@ class HostImportsPropertyTest {
   /** One try: a call of every import, and the words the guest's memory is filled with. */
   record Round(List<Call> calls, List<Long> memoryWords) {}
 
-  @BeforeContainer
+  @BeforeAll
   static void build() throws Exception {
     withMemory =
         ModuleArtifact.compile(
@@ -103,7 +100,7 @@ class HostImportsPropertyTest {
     }
   }
 
-  @AfterContainer
+  @AfterAll
   static void close() {
     engine.close();
   }
@@ -136,7 +133,7 @@ class HostImportsPropertyTest {
     return TestGuests.watText(name, wat.append(exports).append(")\n").toString());
   }
 
-  @Example
+  @Test
   void everyHostImportHasAnArgumentGeneratorOfItsType() {
     for (String name : Wasi.functionNames()) {
       List<Role> roles = ROLES.get(name);
@@ -149,9 +146,12 @@ class HostImportsPropertyTest {
     }
   }
 
-  @Property(tries = 500, edgeCases = EdgeCasesMode.NONE)
-  void everyHostImportAnswersHostileArgumentsWithAnErrnoOrATrapAndAllocatesNoMoreThanBounded(
-      @ForAll("rounds") Round round) throws Exception {
+  @Test
+  void everyHostImportAnswersHostileArgumentsWithAnErrnoOrATrapAndAllocatesNoMoreThanBounded() {
+    qt().withExamples(500).forAll(rounds()).checkAssert(HostImportsPropertyTest::survives);
+  }
+
+  private static void survives(Round round) {
     byte[] content = fill(round.memoryWords());
     for (Call call : round.calls()) {
       for (ModuleArtifact artifact : List.of(withMemory, withoutMemory)) {
@@ -166,7 +166,12 @@ class HostImportsPropertyTest {
       }
     }
     // The engine keeps serving.
-    assertEquals("fresh", new String(counter.invoke(GuestRequest.builder().build()).body(), UTF_8));
+    try {
+      assertEquals(
+          "fresh", new String(counter.invoke(GuestRequest.builder().build()).body(), UTF_8));
+    } catch (GuestException e) {
+      throw new AssertionError("the engine stopped serving after " + round, e);
+    }
   }
 
   /**
@@ -237,9 +242,8 @@ class HostImportsPropertyTest {
     return content;
   }
 
-  @Provide
-  Arbitrary<Round> rounds() {
-    List<Arbitrary<Call>> calls = new ArrayList<>();
+  private static Gen<Round> rounds() {
+    List<Gen<Call>> calls = new ArrayList<>();
     for (String name : Wasi.functionNames()) {
       List<Role> roles = ROLES.get(name);
       if (roles == null) {
@@ -248,24 +252,32 @@ class HostImportsPropertyTest {
       calls.add(arguments(roles).map(args -> new Call(name, args)));
     }
     // Pairs of pointer and length, so that every aligned iovec the guest points at names a buffer.
-    Arbitrary<List<Long>> words =
-        Combinators.combine(
-                pointers(),
-                Arbitraries.frequencyOf(
-                    Tuple.of(3, lengths()), Tuple.of(1, counts()), Tuple.of(1, flags())))
-            .as(List::of)
-            .list()
-            .ofMinSize(1)
-            .ofMaxSize(8)
-            .map(pairs -> pairs.stream().flatMap(List::stream).toList());
-    return Combinators.combine(Combinators.combine(calls).as(List::copyOf), words).as(Round::new);
+    Gen<Long> pointers = pointers();
+    Gen<Long> second =
+        weighted(List.of(Pair.of(3, lengths()), Pair.of(1, counts()), Pair.of(1, flags())));
+    Gen<Integer> pairCount = Generate.range(1, 8);
+    Gen<List<Long>> words =
+        in -> {
+          List<Long> out = new ArrayList<>();
+          for (int i = pairCount.generate(in); i > 0; i--) {
+            out.add(pointers.generate(in));
+            out.add(second.generate(in));
+          }
+          return out;
+        };
+    Gen<List<Call>> everyCall =
+        in -> {
+          List<Call> out = new ArrayList<>(calls.size());
+          for (Gen<Call> call : calls) {
+            out.add(call.generate(in));
+          }
+          return out;
+        };
+    return everyCall.zip(words, Round::new);
   }
 
-  private static Arbitrary<long[]> arguments(List<Role> roles) {
-    if (roles.isEmpty()) {
-      return Arbitraries.just(new long[0]);
-    }
-    List<Arbitrary<Long>> each = new ArrayList<>();
+  private static Gen<long[]> arguments(List<Role> roles) {
+    List<Gen<Long>> each = new ArrayList<>();
     for (Role role : roles) {
       each.add(
           switch (role) {
@@ -277,21 +289,32 @@ class HostImportsPropertyTest {
             case I64 -> i64s();
           });
     }
-    return Combinators.combine(each).as(list -> list.stream().mapToLong(Long::longValue).toArray());
+    return in -> {
+      long[] args = new long[each.size()];
+      for (int i = 0; i < args.length; i++) {
+        args[i] = each.get(i).generate(in);
+      }
+      return args;
+    };
   }
 
-  private static Arbitrary<Long> u32s() {
-    return Arbitraries.longs().between(0, 0xFFFF_FFFFL);
+  private static Gen<Long> weighted(List<Pair<Integer, Gen<Long>>> choices) {
+    return Generate.frequency(choices);
   }
 
-  private static Arbitrary<Long> extremes(Long... values) {
-    return Arbitraries.frequencyOf(
-        Tuple.of(6, Arbitraries.of(values)),
-        Tuple.of(2, Arbitraries.longs().between(0, MEMORY + 64)),
-        Tuple.of(1, u32s()));
+  private static Gen<Long> u32s() {
+    return Generate.longRange(0, 0xFFFF_FFFFL);
   }
 
-  private static Arbitrary<Long> pointers() {
+  private static Gen<Long> extremes(Long... values) {
+    return weighted(
+        List.of(
+            Pair.of(6, Generate.pick(List.of(values))),
+            Pair.of(2, Generate.longRange(0, MEMORY + 64)),
+            Pair.of(1, u32s())));
+  }
+
+  private static Gen<Long> pointers() {
     return extremes(
         0L,
         4L,
@@ -310,7 +333,7 @@ class HostImportsPropertyTest {
         0xFFFF_FFFFL);
   }
 
-  private static Arbitrary<Long> lengths() {
+  private static Gen<Long> lengths() {
     return extremes(
         0L,
         1L,
@@ -330,7 +353,7 @@ class HostImportsPropertyTest {
         0xFFFF_FFFFL);
   }
 
-  private static Arbitrary<Long> counts() {
+  private static Gen<Long> counts() {
     return extremes(
         0L,
         1L,
@@ -346,24 +369,35 @@ class HostImportsPropertyTest {
         0xFFFF_FFFFL);
   }
 
-  private static Arbitrary<Long> fds() {
+  private static Gen<Long> fds() {
     // Mostly the descriptors that exist: stdio and the preopened directory.
-    return Arbitraries.frequencyOf(
-        Tuple.of(3, Arbitraries.of(0L, 1L, 2L, 3L)),
-        Tuple.of(1, extremes(4L, 5L, 1023L, 1024L, 0x7FFF_FFFFL, 0xFFFF_FFFFL)));
+    return weighted(
+        List.of(
+            Pair.of(3, Generate.pick(List.of(0L, 1L, 2L, 3L))),
+            Pair.of(1, extremes(4L, 5L, 1023L, 1024L, 0x7FFF_FFFFL, 0xFFFF_FFFFL))));
   }
 
-  private static Arbitrary<Long> flags() {
+  private static Gen<Long> flags() {
     return extremes(0L, 1L, 2L, 3L, 4L, 8L, 0xFFL, 0xFFFFL, 0xFFFF_FFFFL);
   }
 
-  private static Arbitrary<Long> i64s() {
-    return Arbitraries.frequencyOf(
-        Tuple.of(
-            4,
-            Arbitraries.of(
-                0L, 1L, 100L, 1_000_000L, -1L, Long.MAX_VALUE, Long.MIN_VALUE, 1L << 32, MEMORY)),
-        Tuple.of(1, Arbitraries.longs()));
+  private static Gen<Long> i64s() {
+    return weighted(
+        List.of(
+            Pair.of(
+                4,
+                Generate.pick(
+                    List.of(
+                        0L,
+                        1L,
+                        100L,
+                        1_000_000L,
+                        -1L,
+                        Long.MAX_VALUE,
+                        Long.MIN_VALUE,
+                        1L << 32,
+                        MEMORY))),
+            Pair.of(1, Generate.longRange(Long.MIN_VALUE, Long.MAX_VALUE))));
   }
 
   private static Map<String, List<Role>> roles() {
