@@ -13,6 +13,7 @@ public record AppLimits(
     long maxBodyBytes,
     long maxHeaderBytes,
     int maxConcurrency,
+    int maxQueue,
     Duration retryAfter) {
 
   public AppLimits {
@@ -30,6 +31,7 @@ public record AppLimits(
         maxBodyBytes);
     check(maxHeaderBytes > 0, "max-header-bytes > 0", maxHeaderBytes);
     check(maxConcurrency >= 1, "max-concurrency >= 1", maxConcurrency);
+    check(maxQueue >= 0 && maxQueue <= 1_000_000, "max-queue in 0..1000000", maxQueue);
     check(!retryAfter.isNegative(), "retry-after >= 0", retryAfter);
   }
 
@@ -42,6 +44,7 @@ public record AppLimits(
         limits.getBytes("max-body-bytes"),
         limits.getBytes("max-header-bytes"),
         limits.getInt("max-concurrency"),
+        limits.getInt("max-queue"),
         limits.getDuration("retry-after"));
   }
 

@@ -13,10 +13,8 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class FunctionSettings {
 
-  /** The bounded pool guests run on. */
-  public static final String DISPATCHER = "edgeweave.function.dispatcher";
-
   private final int slotsPerApp;
+  private final SchedulerSettings scheduler;
   private final Duration askTimeoutMargin;
   private final EngineConfig engineConfig;
   private final BundleLimits bundleLimits;
@@ -32,6 +30,7 @@ public final class FunctionSettings {
           "edgeweave.function.slots-per-app must be >= 1: " + slotsPerApp);
     }
     this.askTimeoutMargin = function.getDuration("ask-timeout-margin");
+    this.scheduler = SchedulerSettings.fromConfig(function.getConfig("scheduler"));
     Config engine = edgeweave.getConfig("engine");
     this.engineConfig =
         EngineConfig.builder()
@@ -103,6 +102,11 @@ public final class FunctionSettings {
 
   public int slotsPerApp() {
     return slotsPerApp;
+  }
+
+  /** How the node's {@link GuestScheduler} runs guests ({@code edgeweave.function.scheduler}). */
+  public SchedulerSettings scheduler() {
+    return scheduler;
   }
 
   /** The node's Wasm engine settings ({@code edgeweave.engine}). */
