@@ -160,6 +160,25 @@ class FunctionEntityTest {
   }
 
   @Test
+  void aRequestsDeadlineShouldBeTheOneItCarriesButNeverPastTheAppsAskTimeout() {
+    Duration askTimeout = Duration.ofSeconds(15);
+    long hour = System.currentTimeMillis() + Duration.ofHours(1).toMillis();
+    long before = System.nanoTime();
+    long none = FunctionEntity.deadlineNanos(InvocationRequest.getDefaultInstance(), askTimeout);
+    long far =
+        FunctionEntity.deadlineNanos(
+            InvocationRequest.newBuilder().setDeadlineEpochMillis(hour).build(), askTimeout);
+    long past =
+        FunctionEntity.deadlineNanos(
+            InvocationRequest.newBuilder().setDeadlineEpochMillis(1).build(), askTimeout);
+    long after = System.nanoTime();
+    assertTrue(none - before >= askTimeout.toNanos() - 1_000_000, "no deadline: the ask timeout");
+    assertTrue(none - after <= askTimeout.toNanos());
+    assertTrue(far - after <= askTimeout.toNanos(), "a later deadline is cut to the ask timeout");
+    assertTrue(past - before < 0, "a deadline in the past stays in the past");
+  }
+
+  @Test
   void aClientSendingOneRequestAfterAnotherShouldNeverMeetItsOwnPreviousRequest() throws Exception {
     DeployedApp app = deploy(TestApps.app("serial").wagi("/...", "hello", TestGuests.c("hello")));
     for (int i = 0; i < 200; i++) {
