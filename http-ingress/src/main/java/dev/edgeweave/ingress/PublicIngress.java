@@ -137,10 +137,13 @@ public final class PublicIngress implements Function<HttpRequest, CompletionStag
   /** Asks the app's entity; a failure to even send the request becomes a failed stage. */
   private CompletionStage<HttpResponse> invoke(Routed routed, HttpEntity.Strict body) {
     try {
-      InvocationRequest invocation =
-          toInvocation(routed, ByteString.copyFrom(body.getData().asByteBuffer()));
-      int slot = ThreadLocalRandom.current().nextInt(catalog.settings().slotsPerApp());
       Duration timeout = catalog.settings().askTimeout(routed.limits());
+      // The entity's scheduler drops the request unrun once this ask has given up on it.
+      InvocationRequest invocation =
+          toInvocation(routed, ByteString.copyFrom(body.getData().asByteBuffer())).toBuilder()
+              .setDeadlineEpochMillis(System.currentTimeMillis() + timeout.toMillis())
+              .build();
+      int slot = ThreadLocalRandom.current().nextInt(catalog.settings().slotsPerApp());
       return sharding
           .entityRefFor(FunctionEntity.TYPE_KEY, FunctionEntity.entityId(routed.app().name(), slot))
           .<FunctionEntity.Reply>ask(

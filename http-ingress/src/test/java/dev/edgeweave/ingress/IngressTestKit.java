@@ -7,8 +7,8 @@ import dev.edgeweave.deploy.DeployedApp;
 import dev.edgeweave.sharding.FunctionCatalog;
 import dev.edgeweave.sharding.FunctionEntity;
 import dev.edgeweave.sharding.FunctionSettings;
+import dev.edgeweave.sharding.GuestScheduler;
 import dev.edgeweave.sharding.TestApps;
-import dev.edgeweave.wasmhost.EngineConfig;
 import dev.edgeweave.wasmhost.WasmEngine;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -28,6 +28,7 @@ final class IngressTestKit implements AutoCloseable {
   final ActorTestKit testKit;
   final FunctionCatalog catalog;
   final WasmEngine engine;
+  final GuestScheduler scheduler;
   final ServerBinding binding;
   final Path dir;
   final HttpClient client = HttpClient.newHttpClient();
@@ -37,11 +38,12 @@ final class IngressTestKit implements AutoCloseable {
     this.testKit = ActorTestKit.create(name, config);
     Cluster cluster = Cluster.get(testKit.system());
     cluster.manager().tell(Join.create(cluster.selfMember().address()));
-    this.engine = WasmEngine.create(EngineConfig.defaults());
+    FunctionSettings functionSettings = FunctionSettings.fromConfig(config);
+    this.scheduler = new GuestScheduler(functionSettings.scheduler());
+    this.engine = WasmEngine.create(functionSettings.engineConfig(), scheduler);
     this.catalog =
-        new FunctionCatalog(
-            AppRepository.open(dir.resolve("store")), engine, FunctionSettings.fromConfig(config));
-    FunctionEntity.init(testKit.system(), catalog);
+        new FunctionCatalog(AppRepository.open(dir.resolve("store")), engine, functionSettings);
+    FunctionEntity.init(testKit.system(), catalog, scheduler);
     IngressSettings settings = IngressSettings.fromConfig(config);
     this.binding =
         Http.get(testKit.system())
@@ -76,6 +78,7 @@ final class IngressTestKit implements AutoCloseable {
   public void close() {
     binding.unbind().toCompletableFuture().join();
     testKit.shutdownTestKit();
+    scheduler.close();
     engine.close();
   }
 }

@@ -27,7 +27,9 @@ class PublicIngressTest {
                 "small" { limits { max-body-bytes = 1 KiB, max-header-bytes = 2 KiB } }
                 "chatty" { limits { max-stdout-bytes = 64 KiB } }
                 "slow" { limits { wall-time = 300ms } }
-                "single" { limits { wall-time = 2s, max-concurrency = 1, retry-after = 3s } }
+                "single" {
+                  limits { wall-time = 1s, max-concurrency = 1, max-queue = 1, retry-after = 3s }
+                }
               }
               """)
           .withFallback(ConfigFactory.load());
@@ -229,7 +231,8 @@ class PublicIngressTest {
   }
 
   @Test
-  void requestsPastTheAppsConcurrencyLimitShouldGet503WithRetryAfter() throws Exception {
+  void requestsPastTheAppsConcurrencyLimitShouldQueueAndPastAFullQueueGet503WithRetryAfter()
+      throws Exception {
     List<CompletableFuture<HttpResponse<String>>> responses = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
       responses.add(
@@ -238,11 +241,12 @@ class PublicIngressTest {
               HttpResponse.BodyHandlers.ofString()));
     }
     List<HttpResponse<String>> done = responses.stream().map(CompletableFuture::join).toList();
+    // One runs, one waits in the queue's one place and runs after it, one is refused.
     List<HttpResponse<String>> refused = done.stream().filter(r -> r.statusCode() == 503).toList();
-    assertEquals(2, refused.size(), done.toString());
+    assertEquals(1, refused.size(), done.toString());
     assertEquals("3", refused.get(0).headers().firstValue("Retry-After").orElse(""));
-    assertTrue(refused.get(0).body().contains("concurrency limit"), refused.get(0).body());
-    assertEquals(1, done.stream().filter(r -> r.statusCode() == 504).count(), done.toString());
+    assertTrue(refused.get(0).body().contains("queue is full"), refused.get(0).body());
+    assertEquals(2, done.stream().filter(r -> r.statusCode() == 504).count(), done.toString());
   }
 
   @Test

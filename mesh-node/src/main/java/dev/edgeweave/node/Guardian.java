@@ -9,6 +9,7 @@ import dev.edgeweave.ingress.PublicIngress;
 import dev.edgeweave.sharding.FunctionCatalog;
 import dev.edgeweave.sharding.FunctionEntity;
 import dev.edgeweave.sharding.FunctionSettings;
+import dev.edgeweave.sharding.GuestScheduler;
 import dev.edgeweave.wasmhost.WasmEngine;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -52,9 +53,11 @@ final class Guardian {
           }
 
           FunctionSettings functionSettings = FunctionSettings.fromConfig(config);
-          WasmEngine engine = WasmEngine.create(functionSettings.engineConfig());
+          // Guests run on the scheduler's threads and tell it when they wait in the host.
+          GuestScheduler scheduler = new GuestScheduler(functionSettings.scheduler());
+          WasmEngine engine = WasmEngine.create(functionSettings.engineConfig(), scheduler);
           FunctionCatalog catalog = new FunctionCatalog(repository, engine, functionSettings);
-          FunctionEntity.init(system, catalog);
+          FunctionEntity.init(system, catalog, scheduler);
 
           IngressSettings ingress = IngressSettings.fromConfig(config);
           AdminSettings admin = AdminSettings.fromConfig(config, adminToken);
@@ -89,6 +92,7 @@ final class Guardian {
               CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
               "close-wasm-engine",
               () -> {
+                scheduler.close();
                 engine.close();
                 return CompletableFuture.completedFuture(Done.getInstance());
               });

@@ -13,6 +13,7 @@ public record AppLimits(
     long maxBodyBytes,
     long maxHeaderBytes,
     int maxConcurrency,
+    int maxQueue,
     Duration retryAfter,
     int maxTableElements) {
 
@@ -31,6 +32,7 @@ public record AppLimits(
         maxBodyBytes);
     check(maxHeaderBytes > 0, "max-header-bytes > 0", maxHeaderBytes);
     check(maxConcurrency >= 1, "max-concurrency >= 1", maxConcurrency);
+    check(maxQueue >= 0 && maxQueue <= 1_000_000, "max-queue in 0..1000000", maxQueue);
     check(!retryAfter.isNegative(), "retry-after >= 0", retryAfter);
     check(
         maxTableElements >= 0 && maxTableElements <= Limits.MAX_TABLE_ELEMENTS,
@@ -47,6 +49,7 @@ public record AppLimits(
         limits.getBytes("max-body-bytes"),
         limits.getBytes("max-header-bytes"),
         limits.getInt("max-concurrency"),
+        limits.getInt("max-queue"),
         limits.getDuration("retry-after"),
         limits.getInt("max-table-elements"));
   }

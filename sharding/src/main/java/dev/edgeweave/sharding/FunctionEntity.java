@@ -12,15 +12,13 @@ import dev.edgeweave.wasmhost.GuestRequest;
 import dev.edgeweave.wasmhost.GuestResponse;
 import dev.edgeweave.wasmhost.Header;
 import dev.edgeweave.wasmhost.RouteInfo;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -30,9 +28,9 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 
 /**
- * One app (or one slot of a hot app) in this location. Runs each invocation on a fresh Wasm
- * instance on the bounded function dispatcher, never on its own, and refuses work past the app's
- * concurrency limit instead of queueing without bound.
+ * One app (or one slot of a hot app) in this location. Hands each invocation, with its deadline, to
+ * the node's {@link GuestScheduler}, which runs it on a fresh Wasm instance when the app's turn
+ * comes, or refuses it when the app's queue is full or the deadline cannot be met.
  */
 public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Command> {
 
@@ -53,32 +51,24 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
     return app + "#" + slot;
   }
 
-  /** Starts sharding of function entities in this node's location. */
+  /** Starts sharding of function entities in this node's location; guests run on scheduler. */
   public static ActorRef<org.apache.pekko.cluster.sharding.typed.ShardingEnvelope<Command>> init(
-      ActorSystem<?> system, FunctionCatalog catalog) {
-    Executor executor =
-        system.dispatchers().lookup(DispatcherSelector.fromConfig(FunctionSettings.DISPATCHER));
-    return ClusterSharding.get(system).init(Entity.of(TYPE_KEY, ctx -> create(catalog, executor)));
+      ActorSystem<?> system, FunctionCatalog catalog, GuestScheduler scheduler) {
+    return ClusterSharding.get(system).init(Entity.of(TYPE_KEY, ctx -> create(catalog, scheduler)));
   }
 
-  static Behavior<Command> create(FunctionCatalog catalog, Executor executor) {
-    return Behaviors.setup(ctx -> new FunctionEntity(ctx, catalog, executor));
+  static Behavior<Command> create(FunctionCatalog catalog, GuestScheduler scheduler) {
+    return Behaviors.setup(ctx -> new FunctionEntity(ctx, catalog, scheduler));
   }
 
   private final FunctionCatalog catalog;
-  private final Executor executor;
-
-  /**
-   * Requests of this entity running now. Only the entity takes a slot; the guest's thread gives it
-   * back, so finishing a request costs no message to the entity.
-   */
-  private final AtomicInteger inFlight = new AtomicInteger();
+  private final GuestScheduler scheduler;
 
   private FunctionEntity(
-      ActorContext<Command> context, FunctionCatalog catalog, Executor executor) {
+      ActorContext<Command> context, FunctionCatalog catalog, GuestScheduler scheduler) {
     super(context);
     this.catalog = catalog;
-    this.executor = executor;
+    this.scheduler = scheduler;
   }
 
   @Override
@@ -89,45 +79,30 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
   private Behavior<Command> onInvoke(Invoke invoke) {
     InvocationRequest request = invoke.request();
     AppLimits limits = catalog.limitsFor(request.getApp());
-    if (inFlight.get() >= limits.maxConcurrency()) {
-      invoke
-          .replyTo()
-          .tell(
-              new Reply(
-                  failure(
-                      503,
-                      Failure.Kind.OVERLOADED,
-                      "app '"
-                          + request.getApp()
-                          + "' is at its concurrency limit ("
-                          + limits.maxConcurrency()
-                          + " requests)",
-                      (int) Math.max(1, limits.retryAfter().toSeconds()))));
-      return this;
-    }
     ActorRef<Reply> replyTo = invoke.replyTo();
-    inFlight.incrementAndGet();
-    try {
-      executor.execute(
-          () -> {
-            InvocationResponse response =
-                failure(500, Failure.Kind.INTERNAL, "invocation did not complete", 0);
-            try {
-              response = run(request);
-            } catch (RuntimeException | StackOverflowError e) {
-              response = failure(500, Failure.Kind.INTERNAL, "invocation failed: " + e, 0);
-            } finally {
-              // Free the slot before replying, so a client's next request never meets a slot
-              // still taken by its previous one; reply from this thread, not through the entity.
-              inFlight.decrementAndGet();
-              replyTo.tell(new Reply(response));
-            }
-          });
-    } catch (RejectedExecutionException e) {
-      inFlight.decrementAndGet();
-      replyTo.tell(new Reply(failure(503, Failure.Kind.OVERLOADED, "node is shutting down", 1)));
-    }
+    // The guest's thread replies, not the entity: finishing a request costs the entity nothing.
+    scheduler.submit(
+        request.getApp(),
+        limits,
+        deadlineNanos(request, catalog.settings().askTimeout(limits)),
+        () -> run(request),
+        response -> replyTo.tell(new Reply(response)));
     return this;
+  }
+
+  /**
+   * When the caller gives up, on this node's {@link System#nanoTime()} clock: the deadline the
+   * request carries, never later than the app's ask timeout from now (a sender's clock may run
+   * ahead of ours), or that ask timeout when it carries none.
+   */
+  static long deadlineNanos(InvocationRequest request, Duration askTimeout) {
+    long now = System.nanoTime();
+    long allowed = askTimeout.toMillis();
+    long left =
+        request.getDeadlineEpochMillis() > 0
+            ? Math.min(allowed, request.getDeadlineEpochMillis() - System.currentTimeMillis())
+            : allowed;
+    return now + TimeUnit.MILLISECONDS.toNanos(Math.max(left, -allowed));
   }
 
   private InvocationResponse run(InvocationRequest request) {

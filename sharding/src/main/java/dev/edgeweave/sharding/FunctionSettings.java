@@ -13,10 +13,8 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class FunctionSettings {
 
-  /** The bounded pool guests run on. */
-  public static final String DISPATCHER = "edgeweave.function.dispatcher";
-
   private final int slotsPerApp;
+  private final SchedulerSettings scheduler;
   private final Duration askTimeoutMargin;
   private final EngineConfig engineConfig;
   private final BundleLimits bundleLimits;
@@ -45,6 +43,9 @@ public final class FunctionSettings {
                 (int) Math.min(Integer.MAX_VALUE, engine.getBytes("max-stderr-bytes")))
             .withGuestStackSize(engine.getBytes("guest-stack-size"))
             .build();
+    this.scheduler =
+        SchedulerSettings.fromConfig(
+            function.getConfig("scheduler"), engineConfig.guestStackSize());
     Config bundle = edgeweave.getConfig("deploy.bundle");
     this.bundleLimits =
         new BundleLimits(
@@ -107,6 +108,11 @@ public final class FunctionSettings {
 
   public int slotsPerApp() {
     return slotsPerApp;
+  }
+
+  /** How the node's {@link GuestScheduler} runs guests ({@code edgeweave.function.scheduler}). */
+  public SchedulerSettings scheduler() {
+    return scheduler;
   }
 
   /** The node's Wasm engine settings ({@code edgeweave.engine}). */

@@ -12,7 +12,6 @@ import dev.edgeweave.deploy.DeployedApp;
 import dev.edgeweave.sharding.proto.Failure;
 import dev.edgeweave.sharding.proto.InvocationRequest;
 import dev.edgeweave.sharding.proto.InvocationResponse;
-import dev.edgeweave.wasmhost.EngineConfig;
 import dev.edgeweave.wasmhost.TestGuests;
 import dev.edgeweave.wasmhost.WasmEngine;
 import java.nio.charset.StandardCharsets;
@@ -36,7 +35,8 @@ class FunctionEntityTest {
       ConfigFactory.parseString(
               """
               edgeweave.apps {
-                "busy" { limits { max-concurrency = 1, wall-time = 3s } }
+                "busy" { limits { max-concurrency = 1, max-queue = 1, wall-time = 1s } }
+                "queued" { limits { max-concurrency = 1 } }
                 "slow" { limits { wall-time = 300ms } }
                 "tiny" { limits { max-memory-pages = 1 } }
                 "serial" { limits { max-concurrency = 1 } }
@@ -48,22 +48,24 @@ class FunctionEntityTest {
   private static ActorTestKit testKit;
   private static FunctionCatalog catalog;
   private static WasmEngine engine;
+  private static GuestScheduler scheduler;
 
   @BeforeAll
   static void start() throws Exception {
     testKit = ActorTestKit.create("FunctionEntityTest", CONFIG);
     Cluster cluster = Cluster.get(testKit.system());
     cluster.manager().tell(Join.create(cluster.selfMember().address()));
-    engine = WasmEngine.create(EngineConfig.defaults());
-    catalog =
-        new FunctionCatalog(
-            AppRepository.open(dir.resolve("store")), engine, FunctionSettings.fromConfig(CONFIG));
-    FunctionEntity.init(testKit.system(), catalog);
+    FunctionSettings settings = FunctionSettings.fromConfig(CONFIG);
+    scheduler = new GuestScheduler(settings.scheduler());
+    engine = WasmEngine.create(settings.engineConfig(), scheduler);
+    catalog = new FunctionCatalog(AppRepository.open(dir.resolve("store")), engine, settings);
+    FunctionEntity.init(testKit.system(), catalog, scheduler);
   }
 
   @AfterAll
   static void stop() {
     testKit.shutdownTestKit();
+    scheduler.close();
     engine.close();
   }
 
@@ -72,8 +74,14 @@ class FunctionEntityTest {
   }
 
   private static CompletionStage<FunctionEntity.Reply> ask(DeployedApp app, String query) {
+    return ask(app, query, 0);
+  }
+
+  private static CompletionStage<FunctionEntity.Reply> ask(
+      DeployedApp app, String query, long deadlineEpochMillis) {
     InvocationRequest request =
         InvocationRequest.newBuilder()
+            .setDeadlineEpochMillis(deadlineEpochMillis)
             .setApp(app.name())
             .setAppDigest(app.digest())
             .setComponent(app.manifest().triggers().get(0).componentId())
@@ -103,26 +111,71 @@ class FunctionEntityTest {
   }
 
   @Test
-  void requestsPastTheConcurrencyLimitShouldGet503WithRetryAfter() throws Exception {
+  void requestsPastTheConcurrencyLimitShouldWaitForTheirTurnWhenTheirDeadlineAllows()
+      throws Exception {
+    DeployedApp app = deploy(TestApps.app("queued").wagi("/...", "hello", TestGuests.c("hello")));
+    List<CompletionStage<FunctionEntity.Reply>> replies = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      replies.add(ask(app, ""));
+    }
+    for (var reply : replies) {
+      InvocationResponse response = reply.toCompletableFuture().join().response();
+      assertEquals(200, response.getStatus(), response.getFailure().getMessage());
+    }
+  }
+
+  @Test
+  void requestsPastAFullQueueShouldGet503WithRetryAfter() throws Exception {
     DeployedApp app = deploy(TestApps.app("busy").wagi("/...", "loop", TestGuests.wat("loop")));
     List<CompletionStage<FunctionEntity.Reply>> replies = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
       replies.add(ask(app, ""));
     }
-    List<Integer> statuses = new ArrayList<>();
-    for (var reply : replies) {
-      statuses.add(reply.toCompletableFuture().join().response().getStatus());
-    }
-    assertEquals(2, statuses.stream().filter(s -> s == 503).count(), statuses.toString());
-    assertEquals(1, statuses.stream().filter(s -> s == 504).count(), statuses.toString());
+    List<InvocationResponse> responses =
+        replies.stream().map(r -> r.toCompletableFuture().join().response()).toList();
+    List<Integer> statuses = responses.stream().map(InvocationResponse::getStatus).toList();
+    // One runs, one waits in the queue (one place) and runs after it, one is refused.
+    assertEquals(2, statuses.stream().filter(s -> s == 504).count(), statuses.toString());
     InvocationResponse overloaded =
-        replies.stream()
-            .map(r -> r.toCompletableFuture().join().response())
-            .filter(r -> r.getStatus() == 503)
-            .findFirst()
-            .orElseThrow();
+        responses.stream().filter(r -> r.getStatus() == 503).findFirst().orElseThrow();
     assertEquals(Failure.Kind.OVERLOADED, overloaded.getFailure().getKind());
     assertTrue(overloaded.getFailure().getRetryAfterSeconds() >= 1);
+    assertTrue(
+        overloaded.getFailure().getMessage().contains("queue"),
+        overloaded.getFailure().getMessage());
+  }
+
+  @Test
+  void aRequestWhoseCallerHasGivenUpShouldBeAnswered503WithoutRunning() throws Exception {
+    DeployedApp app = deploy(TestApps.app("late").wagi("/...", "hello", TestGuests.c("hello")));
+    assertEquals(200, call(app).getStatus());
+    GuestScheduler.Counts before = scheduler.counts();
+    InvocationResponse response =
+        ask(app, "", System.currentTimeMillis() - 1000).toCompletableFuture().join().response();
+    assertEquals(503, response.getStatus());
+    assertEquals(Failure.Kind.OVERLOADED, response.getFailure().getKind());
+    GuestScheduler.Counts after = scheduler.counts();
+    assertEquals(before.started(), after.started(), "the guest ran");
+    assertEquals(before.expired() + 1, after.expired());
+  }
+
+  @Test
+  void aRequestsDeadlineShouldBeTheOneItCarriesButNeverPastTheAppsAskTimeout() {
+    Duration askTimeout = Duration.ofSeconds(15);
+    long hour = System.currentTimeMillis() + Duration.ofHours(1).toMillis();
+    long before = System.nanoTime();
+    long none = FunctionEntity.deadlineNanos(InvocationRequest.getDefaultInstance(), askTimeout);
+    long far =
+        FunctionEntity.deadlineNanos(
+            InvocationRequest.newBuilder().setDeadlineEpochMillis(hour).build(), askTimeout);
+    long past =
+        FunctionEntity.deadlineNanos(
+            InvocationRequest.newBuilder().setDeadlineEpochMillis(1).build(), askTimeout);
+    long after = System.nanoTime();
+    assertTrue(none - before >= askTimeout.toNanos() - 1_000_000, "no deadline: the ask timeout");
+    assertTrue(none - after <= askTimeout.toNanos());
+    assertTrue(far - after <= askTimeout.toNanos(), "a later deadline is cut to the ask timeout");
+    assertTrue(past - before < 0, "a deadline in the past stays in the past");
   }
 
   @Test

@@ -47,6 +47,36 @@ class FunctionSettingsTest {
   }
 
   @Test
+  void theSchedulerSettingsAndTheQueueBoundShouldComeFromConfiguration() {
+    FunctionSettings settings =
+        settings(
+            """
+            edgeweave.function.scheduler { run-slots = 3, max-threads = 9 }
+            edgeweave.engine.guest-stack-size = 2 MiB
+            edgeweave.apps { "short" { limits { max-queue = 0 } } }
+            """);
+    assertEquals(3, settings.scheduler().runSlots());
+    assertEquals(9, settings.scheduler().maxThreads());
+    assertEquals(2 * 1024 * 1024, settings.scheduler().threadStackSize());
+    assertEquals(0, settings.limitsFor("short").maxQueue());
+    assertEquals(128, settings.defaultLimits().maxQueue());
+  }
+
+  @Test
+  void tooFewGuestThreadsForTheRunSlotsShouldFailAtStartSayingWhatWasExpected() {
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> settings("edgeweave.function.scheduler { run-slots = 8, max-threads = 8 }"));
+    assertTrue(e.getMessage().contains("max-threads in 2 * run-slots (16)"), e.getMessage());
+    IllegalArgumentException queue =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> settings("edgeweave.apps { \"q\" { limits { max-queue = -1 } } }"));
+    assertTrue(queue.getMessage().contains("max-queue"), queue.getMessage());
+  }
+
+  @Test
   void theEngineAndBundleSettingsShouldComeFromConfiguration() {
     FunctionSettings settings =
         settings("edgeweave.engine.memory-pool-size = 3\nedgeweave.deploy.bundle.max-entries = 7");

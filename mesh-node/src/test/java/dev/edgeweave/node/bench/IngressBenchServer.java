@@ -19,16 +19,15 @@ import org.apache.pekko.japi.function.Function;
  * ingress, and in the same JVM a bare Pekko HTTP route answering the same text, so both are
  * measured in one run on one machine.
  *
- * <p>Arguments: APP_DIR PUBLIC_PORT BARE_PORT DATA_DIR
+ * <p>Arguments: PUBLIC_PORT BARE_PORT DATA_DIR APP_DIR... (every app directory is deployed)
  */
 public final class IngressBenchServer {
 
   private IngressBenchServer() {}
 
   public static void main(String[] args) throws Exception {
-    Path app = Path.of(args[0]);
-    int publicPort = Integer.parseInt(args[1]);
-    int barePort = Integer.parseInt(args[2]);
+    int publicPort = Integer.parseInt(args[0]);
+    int barePort = Integer.parseInt(args[1]);
     Node node =
         Node.start(
             ConfigFactory.parseMap(
@@ -38,12 +37,14 @@ public final class IngressBenchServer {
                     "edgeweave.admin.port",
                     0,
                     "edgeweave.node.data-dir",
-                    args[3],
+                    args[2],
                     "pekko.actor.serialize-messages",
                     "off",
                     "pekko.loglevel",
                     "WARNING")));
-    node.deployDirectory(app);
+    for (int i = 3; i < args.length; i++) {
+      node.deployDirectory(Path.of(args[i]));
+    }
     byte[] hello = "Hello from WAGI/1\n".getBytes(StandardCharsets.UTF_8);
     HttpResponse response =
         HttpResponse.create().withEntity(HttpEntities.create(ContentTypes.TEXT_PLAIN_UTF8, hello));

@@ -7,10 +7,10 @@ import dev.edgeweave.deploy.DeployedApp;
 import dev.edgeweave.sharding.FunctionCatalog;
 import dev.edgeweave.sharding.FunctionEntity;
 import dev.edgeweave.sharding.FunctionSettings;
+import dev.edgeweave.sharding.GuestScheduler;
 import dev.edgeweave.sharding.TestApps;
 import dev.edgeweave.sharding.proto.InvocationRequest;
 import dev.edgeweave.sharding.proto.InvocationResponse;
-import dev.edgeweave.wasmhost.EngineConfig;
 import dev.edgeweave.wasmhost.GuestFunction;
 import dev.edgeweave.wasmhost.GuestRequest;
 import dev.edgeweave.wasmhost.GuestResponse;
@@ -45,7 +45,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * Cold start seen from the entity: a request handed to {@link FunctionEntity} through sharding
  * until the reply with the guest's stdout is back ({@code entity}), against the same guest invoked
  * directly on the caller's thread ({@code direct}), in one run. The difference is what the actor
- * hop, the Protobuf payloads and the hand-off to the function dispatcher cost.
+ * hop, the Protobuf payloads and the hand-off to a guest thread of the scheduler cost.
  */
 @BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -59,6 +59,7 @@ public class EntityColdStartBenchmark {
 
   private ActorSystem<Void> system;
   private WasmEngine engine;
+  private GuestScheduler scheduler;
   private EntityRef<FunctionEntity.Command> entity;
   private InvocationRequest request;
   private GuestFunction direct;
@@ -74,16 +75,17 @@ public class EntityColdStartBenchmark {
     system = ActorSystem.create(Behaviors.empty(), "bench", config);
     Cluster cluster = Cluster.get(system);
     cluster.manager().tell(Join.create(cluster.selfMember().address()));
-    engine = WasmEngine.create(EngineConfig.defaults());
+    FunctionSettings settings = FunctionSettings.fromConfig(config);
+    scheduler = new GuestScheduler(settings.scheduler());
+    engine = WasmEngine.create(settings.engineConfig(), scheduler);
     Path dir = Files.createTempDirectory("entity-bench");
     FunctionCatalog catalog =
-        new FunctionCatalog(
-            AppRepository.open(dir.resolve("store")), engine, FunctionSettings.fromConfig(config));
+        new FunctionCatalog(AppRepository.open(dir.resolve("store")), engine, settings);
     DeployedApp app =
         catalog.deploy(
             AppBundle.fromDirectory(
                 TestApps.app("hello").wagi("/...", "hello", TestGuests.c("hello")).writeTo(dir)));
-    FunctionEntity.init(system, catalog);
+    FunctionEntity.init(system, catalog, scheduler);
     entity =
         ClusterSharding.get(system)
             .entityRefFor(FunctionEntity.TYPE_KEY, FunctionEntity.entityId("hello", 0));
@@ -110,6 +112,7 @@ public class EntityColdStartBenchmark {
     handoffPool.shutdown();
     system.terminate();
     system.getWhenTerminated().toCompletableFuture().join();
+    scheduler.close();
     engine.close();
   }
 
