@@ -4,14 +4,12 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigValueFactory;
 import dev.edgeweave.kv.internal.AppUsage;
 import dev.edgeweave.kv.internal.BucketKey;
-import dev.edgeweave.kv.internal.Claim;
-import dev.edgeweave.kv.internal.CounterState;
 import dev.edgeweave.kv.internal.HybridClock;
 import dev.edgeweave.kv.internal.KvBucket;
 import dev.edgeweave.kv.internal.KvEntry;
 import dev.edgeweave.kv.internal.KvSerializer;
 import dev.edgeweave.kv.internal.LocationEndpoint;
-import dev.edgeweave.kv.internal.Stamp;
+import dev.edgeweave.kv.internal.Mutations;
 import dev.edgeweave.kv.internal.StoreIds;
 import dev.edgeweave.kv.internal.WriteRateLimiter;
 import java.nio.charset.StandardCharsets;
@@ -84,6 +82,7 @@ public final class ReplicatedKvService implements KvService, Extension {
   private final UniqueAddress self;
   private final ActorRef replicator;
   private final HybridClock clock = HybridClock.system();
+  private final Mutations mutations;
   private final AppUsage usage = new AppUsage();
   private final Map<String, WriteRateLimiter> limiters = new ConcurrentHashMap<>();
 
@@ -92,6 +91,7 @@ public final class ReplicatedKvService implements KvService, Extension {
     this.settings = KvSettings.fromConfig(system.settings().config());
     this.cluster = Cluster.get(system);
     this.self = cluster.selfUniqueAddress();
+    this.mutations = new Mutations(self, clock);
     Config ddata = system.settings().config().getConfig("edgeweave.kv.replicator");
     if (settings.durable()) {
       ddata =
@@ -206,7 +206,8 @@ public final class ReplicatedKvService implements KvService, Extension {
             checkValue(value);
             acquire();
             byte[] copy = value.clone();
-            return this.<Void>write(key, c, b -> new Outcome<>(written(b, key, copy), null));
+            return this.<Void>write(
+                key, c, b -> new Outcome<>(mutations.write(b, key, copy), null));
           });
     }
 
@@ -216,7 +217,8 @@ public final class ReplicatedKvService implements KvService, Extension {
           () -> {
             checkKey(key);
             acquire();
-            return this.<Void>write(key, c, b -> new Outcome<>(written(b, key, null), null));
+            return this.<Void>write(
+                key, c, b -> new Outcome<>(mutations.write(b, key, null), null));
           });
     }
 
@@ -228,7 +230,20 @@ public final class ReplicatedKvService implements KvService, Extension {
             checkKey(key);
             operationId.ifPresent(this::checkOperationId);
             acquire();
-            return write(key, c, b -> incremented(b, key, delta, operationId));
+            return write(
+                key,
+                c,
+                b -> {
+                  Mutations.Result<Long> r =
+                      mutations.increment(
+                          b,
+                          key,
+                          delta,
+                          operationId,
+                          clock.nowMillis() - limits.operationIdRetention().toMillis(),
+                          limits.maxOperationIdsPerCounter());
+                  return new Outcome<>(r.bucket(), r.value());
+                });
           });
     }
 
@@ -260,7 +275,7 @@ public final class ReplicatedKvService implements KvService, Extension {
                                   && (current.isEmpty()
                                       || Arrays.equals(current.get(), want.get()));
                           return match
-                              ? new Outcome<>(written(b, key, copy), true)
+                              ? new Outcome<>(mutations.write(b, key, copy), true)
                               : new Outcome<>(b, false);
                         }));
           });
@@ -331,38 +346,6 @@ public final class ReplicatedKvService implements KvService, Extension {
       } catch (IllegalArgumentException e) {
         throw new KvException(KvException.Kind.OTHER, "not a cursor of this store: " + cursor);
       }
-    }
-
-    private KvBucket written(KvBucket b, String key, byte[] value) {
-      long after = b.entry(key).map(e -> e.stamp().hlc()).orElse(0L);
-      Stamp stamp = new Stamp(clock.next(after), self.longUid());
-      return b.put(key, KvEntry.written(stamp, value));
-    }
-
-    private Outcome<Long> incremented(
-        KvBucket b, String key, long delta, Optional<String> operationId) {
-      KvEntry entry = b.entry(key).orElse(new KvEntry(Stamp.ZERO, null, CounterState.EMPTY));
-      if (entry.rawValue() != null) {
-        throw new KvException(
-            KvException.Kind.NOT_A_COUNTER, "key holds a value, not a counter: " + key);
-      }
-      CounterState counter = entry.counter();
-      if (operationId.isPresent() && counter.hasClaim(operationId.get())) {
-        return new Outcome<>(b, counter.value());
-      }
-      try {
-        Math.addExact(counter.value(), delta);
-        counter =
-            operationId.isPresent()
-                ? counter.claim(operationId.get(), new Claim(self, clock.next(0), delta))
-                : counter.add(self, delta);
-      } catch (ArithmeticException e) {
-        throw new KvException(KvException.Kind.OTHER, "counter would overflow: " + key);
-      }
-      long horizon =
-          HybridClock.atMillis(clock.nowMillis() - limits.operationIdRetention().toMillis());
-      counter = counter.foldOwn(self, horizon, limits.maxOperationIdsPerCounter());
-      return new Outcome<>(b.put(key, entry.withCounter(counter)), counter.value());
     }
 
     private BucketKey keyOf(String key) {
@@ -458,11 +441,7 @@ public final class ReplicatedKvService implements KvService, Extension {
       Function<KvBucket, KvBucket> modify =
           before -> {
             Outcome<R> o = op.apply(before);
-            KvBucket after = o.bucket();
-            long horizon = HybridClock.atMillis(clock.nowMillis() - retention);
-            if (after.hasCollectible(horizon)) {
-              after = after.collect(horizon);
-            }
+            KvBucket after = mutations.collect(o.bucket(), clock.nowMillis() - retention);
             checkSize(k, before, after);
             outcome.set(new Outcome<>(after, o.result()));
             return after;

@@ -58,10 +58,14 @@ public final class KvBucket extends AbstractDeltaReplicatedData<KvBucket, KvBuck
     return Optional.ofNullable(entries.get(key));
   }
 
-  /** Replaces one key's entry (the caller has merged or superseded the old one). */
+  /**
+   * Replaces one key's entry (the caller has merged or superseded the old one). A tombstone below
+   * the horizon is not kept, as a merge would drop it too.
+   */
   public KvBucket put(String key, KvEntry entry) {
     TreeMap<String, KvEntry> m = new TreeMap<>(entries);
     m.put(key, entry);
+    m.values().removeIf(e -> e.collectible(horizon));
     KvBucket change =
         new KvBucket(
             Collections.unmodifiableSortedMap(new TreeMap<>(Map.of(key, entry))), horizon, null);
