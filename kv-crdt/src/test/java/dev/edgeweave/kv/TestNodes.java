@@ -36,8 +36,11 @@ final class TestNodes {
         .withFallback(ConfigFactory.load());
   }
 
+  /** A node with its KV started, as the node's composition root starts it on every node. */
   static ActorSystem<Void> start(Config config) {
-    return ActorSystem.create(Behaviors.empty(), "kv", config);
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "kv", config);
+    ReplicatedKvService.get(system);
+    return system;
   }
 
   /** Joins every node to the first and waits until all are up. */
