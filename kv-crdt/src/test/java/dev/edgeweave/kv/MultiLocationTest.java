@@ -111,6 +111,22 @@ class MultiLocationTest {
               () -> join(store(0).set("needs-majority", b("x"), Consistency.MAJORITY)));
       assertEquals(KvException.Kind.UNAVAILABLE, e.kind());
 
+      // Location-majority reads ask the other node of the location: no waiting for gossip.
+      for (int i = 0; i < 5; i++) {
+        join(store(0).set("fresh-" + i, b("f" + i), Consistency.LOCAL));
+        assertEquals(
+            "f" + i,
+            new String(
+                join(store(1).get("fresh-" + i, Consistency.LOCATION_MAJORITY)).orElseThrow()));
+        join(store(3).set("lock-" + i, b("b2"), Consistency.LOCAL));
+        assertEquals(
+            false,
+            join(
+                store(2)
+                    .compareAndSwap(
+                        "lock-" + i, Optional.empty(), b("b1"), Consistency.LOCATION_MAJORITY)));
+      }
+
       long acknowledged = 0;
       Map<String, String> lastSet = new HashMap<>();
       Set<String> sharedValues = new HashSet<>();

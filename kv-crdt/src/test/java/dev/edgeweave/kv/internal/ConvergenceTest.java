@@ -26,7 +26,7 @@ import net.jqwik.api.Provide;
  * settings assume) end up equal once each has heard from every other: every increment counts
  * exactly once, however often it was retried on any replica, and every key holds its last write.
  */
-class ConvergenceProperties {
+class ConvergenceTest {
 
   sealed interface Action permits Write, Increment, Send, Deliver, Tick, Stabilize {}
 
@@ -56,7 +56,7 @@ class ConvergenceProperties {
     List<Mutations> nodes = new ArrayList<>();
     for (int i = 0; i < REPLICAS; i++) {
       int r = i;
-      nodes.add(new Mutations(CrdtLawsProperties.NODES.get(i), new HybridClock(() -> now[r])));
+      nodes.add(new Mutations(CrdtLawsTest.NODES.get(i), new HybridClock(() -> now[r])));
     }
     KvBucket[] state = {KvBucket.EMPTY, KvBucket.EMPTY, KvBucket.EMPTY};
     List<Message> inFlight = new ArrayList<>();

@@ -17,10 +17,10 @@ import org.apache.pekko.cluster.UniqueAddress;
 /**
  * The merge of buckets is a join: commutative, associative and idempotent, on any states built from
  * small domains (so that keys, stamps, nodes and operation ids collide often). States here have no
- * collected tombstones or folded claims; those are covered by {@link ConvergenceProperties}, which
+ * collected tombstones or folded claims; those are covered by {@link ConvergenceTest}, which
  * only collects what every replica has seen.
  */
-class CrdtLawsProperties {
+class CrdtLawsTest {
 
   static final List<UniqueAddress> NODES = List.of(node("a", 1), node("b", 2), node("c", 3));
 
