@@ -24,8 +24,11 @@ public final class KvSettings {
   private final AppKv defaults;
   private final Map<String, AppKv> perApp = new ConcurrentHashMap<>();
 
-  private KvSettings(Config edgeweave) {
+  private KvSettings(Config root) {
+    Config edgeweave = root.getConfig("edgeweave");
     Config kv = edgeweave.getConfig("kv");
+    // A bucket replicates as one message; two locations may grow it at once.
+    long maxBucketBytes = root.getBytes("pekko.remote.artery.advanced.maximum-frame-size") / 2;
     this.bucketsPerStore = kv.getInt("buckets-per-store");
     if (bucketsPerStore < 1 || bucketsPerStore > 4096) {
       throw new IllegalArgumentException(
@@ -38,32 +41,38 @@ public final class KvSettings {
     this.durable = kv.getBoolean("durable.enabled");
     this.durableDir = kv.getString("durable.dir");
     this.durableMapSize = kv.getBytes("durable.map-size");
-    this.defaults = appKv(kv, "edgeweave.kv");
+    this.defaults = appKv(kv, "edgeweave.kv", maxBucketBytes);
     Config apps = edgeweave.getConfig("apps");
     // Resolve every override now, so a bad one fails the node at start, not a request later.
     for (String app : apps.root().keySet()) {
       Config override = apps.getConfig("\"" + app + "\"");
       if (override.hasPath("kv")) {
         String path = "edgeweave.apps.\"" + app + "\".kv";
-        perApp.put(app, appKv(override.getConfig("kv").withFallback(kv), path));
+        perApp.put(app, appKv(override.getConfig("kv").withFallback(kv), path, maxBucketBytes));
       }
     }
   }
 
-  private static AppKv appKv(Config kv, String path) {
+  private static AppKv appKv(Config kv, String path, long maxBucketBytes) {
     try {
       List<String> stores = kv.getStringList("stores");
-      return new AppKv(
-          KvLimits.fromConfig(kv.getConfig("limits")),
-          Set.copyOf(stores),
-          Consistency.parse(kv.getString("consistency")));
+      KvLimits limits = KvLimits.fromConfig(kv.getConfig("limits"));
+      if (limits.maxBucketBytes() > maxBucketBytes) {
+        throw new IllegalArgumentException(
+            "limit out of range: expected max-bucket-bytes <= half of"
+                + " pekko.remote.artery.advanced.maximum-frame-size ("
+                + maxBucketBytes
+                + "), got "
+                + limits.maxBucketBytes());
+      }
+      return new AppKv(limits, Set.copyOf(stores), Consistency.parse(kv.getString("consistency")));
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(path + ": " + e.getMessage(), e);
     }
   }
 
   public static KvSettings fromConfig(Config root) {
-    return new KvSettings(root.getConfig("edgeweave"));
+    return new KvSettings(root);
   }
 
   public AppKv forApp(String app) {

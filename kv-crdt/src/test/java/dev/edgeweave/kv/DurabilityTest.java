@@ -31,7 +31,11 @@ class DurabilityTest {
   }
 
   private ActorSystem<Void> node(String name) {
-    ActorSystem<Void> system = TestNodes.start(TestNodes.config("here", dir.resolve(name), ""));
+    return node(name, "");
+  }
+
+  private ActorSystem<Void> node(String name, String extra) {
+    ActorSystem<Void> system = TestNodes.start(TestNodes.config("here", dir.resolve(name), extra));
     running.add(system);
     return system;
   }
@@ -64,6 +68,25 @@ class DurabilityTest {
     // The operation id is remembered across the restart: the retry does not count again.
     assertEquals(7L, join(again.increment("count", 5, "op-1")));
     assertEquals(List.of("count", "kept"), join(again.keys(Optional.empty(), 10)).keys());
+  }
+
+  @Test
+  void aWriteTheDiskCannotTakeIsAStorageFailureForTheCaller() {
+    ActorSystem<Void> small = node("small", "edgeweave.kv.durable.map-size = 512 KiB");
+    TestNodes.form(List.of(small));
+    KvStore store = ReplicatedKvService.get(small).open("app", "default");
+    KvException failure = null;
+    for (int i = 0; i < 200 && failure == null; i++) {
+      try {
+        join(store.set("big-" + i, new byte[60 * 1024]));
+      } catch (KvException e) {
+        if (e.kind() != KvException.Kind.STORE_TABLE_FULL) {
+          failure = e; // a full bucket only means: try a key of another bucket
+        }
+      }
+    }
+    // 32 buckets of one 60 KiB value each cannot fit 512 KiB of LMDB.
+    assertEquals(KvException.Kind.STORAGE_FAILURE, failure == null ? null : failure.kind());
   }
 
   @Test

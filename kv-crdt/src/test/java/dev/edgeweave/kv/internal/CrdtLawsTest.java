@@ -17,8 +17,8 @@ import org.apache.pekko.cluster.UniqueAddress;
 /**
  * The merge of buckets is a join: commutative, associative and idempotent, on any states built from
  * small domains (so that keys, stamps, nodes and operation ids collide often). States here have no
- * collected tombstones or folded claims; those are covered by {@link ConvergenceTest}, which
- * only collects what every replica has seen.
+ * collected tombstones or folded claims; those are covered by {@link ConvergenceTest}, which only
+ * collects what every replica has seen.
  */
 class CrdtLawsTest {
 
