@@ -27,7 +27,10 @@ public final class KvException extends RuntimeException {
      * and may still spread; retry it (with the same operation id for an increment).
      */
     UNAVAILABLE("other"),
-    /** This node could not store the write durably; it was not acknowledged. */
+    /**
+     * This node could not store the write durably, so it was not acknowledged (it may still be in
+     * this node's memory and spread from there, like an {@code UNAVAILABLE} write).
+     */
     STORAGE_FAILURE("other");
 
     private final String spinKind;
