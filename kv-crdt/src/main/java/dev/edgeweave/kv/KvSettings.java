@@ -1,0 +1,114 @@
+package dev.edgeweave.kv;
+
+import com.typesafe.config.Config;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** Settings of the node's KV ({@code edgeweave.kv}) with the per-app overrides. */
+public final class KvSettings {
+
+  /** Per-app view: limits, offered store labels and default consistency. */
+  public record AppKv(KvLimits limits, Set<String> stores, Consistency consistency) {}
+
+  private final int bucketsPerStore;
+  private final Duration localTimeout;
+  private final Duration locationTimeout;
+  private final Duration majorityTimeout;
+  private final Duration tombstoneRetention;
+  private final boolean durable;
+  private final String durableDir;
+  private final long durableMapSize;
+  private final AppKv defaults;
+  private final Map<String, AppKv> perApp = new ConcurrentHashMap<>();
+
+  private KvSettings(Config root) {
+    Config edgeweave = root.getConfig("edgeweave");
+    Config kv = edgeweave.getConfig("kv");
+    // A bucket replicates as one message; two locations may grow it at once.
+    long maxBucketBytes = root.getBytes("pekko.remote.artery.advanced.maximum-frame-size") / 2;
+    this.bucketsPerStore = kv.getInt("buckets-per-store");
+    if (bucketsPerStore < 1 || bucketsPerStore > 4096) {
+      throw new IllegalArgumentException(
+          "edgeweave.kv.buckets-per-store must be in 1..4096: " + bucketsPerStore);
+    }
+    this.localTimeout = kv.getDuration("timeouts.local");
+    this.locationTimeout = kv.getDuration("timeouts.location-majority");
+    this.majorityTimeout = kv.getDuration("timeouts.majority");
+    this.tombstoneRetention = kv.getDuration("tombstone-retention");
+    this.durable = kv.getBoolean("durable.enabled");
+    this.durableDir = kv.getString("durable.dir");
+    this.durableMapSize = kv.getBytes("durable.map-size");
+    this.defaults = appKv(kv, "edgeweave.kv", maxBucketBytes);
+    Config apps = edgeweave.getConfig("apps");
+    // Resolve every override now, so a bad one fails the node at start, not a request later.
+    for (String app : apps.root().keySet()) {
+      Config override = apps.getConfig("\"" + app + "\"");
+      if (override.hasPath("kv")) {
+        String path = "edgeweave.apps.\"" + app + "\".kv";
+        perApp.put(app, appKv(override.getConfig("kv").withFallback(kv), path, maxBucketBytes));
+      }
+    }
+  }
+
+  private static AppKv appKv(Config kv, String path, long maxBucketBytes) {
+    try {
+      List<String> stores = kv.getStringList("stores");
+      KvLimits limits = KvLimits.fromConfig(kv.getConfig("limits"));
+      if (limits.maxBucketBytes() > maxBucketBytes) {
+        throw new IllegalArgumentException(
+            "limit out of range: expected max-bucket-bytes <= half of"
+                + " pekko.remote.artery.advanced.maximum-frame-size ("
+                + maxBucketBytes
+                + "), got "
+                + limits.maxBucketBytes());
+      }
+      return new AppKv(limits, Set.copyOf(stores), Consistency.parse(kv.getString("consistency")));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(path + ": " + e.getMessage(), e);
+    }
+  }
+
+  public static KvSettings fromConfig(Config root) {
+    return new KvSettings(root);
+  }
+
+  public AppKv forApp(String app) {
+    return perApp.getOrDefault(app, defaults);
+  }
+
+  public int bucketsPerStore() {
+    return bucketsPerStore;
+  }
+
+  /** How long a call waits for this node's replicator (and its durable store). */
+  public Duration localTimeout() {
+    return localTimeout;
+  }
+
+  public Duration timeout(Consistency c) {
+    return switch (c) {
+      case LOCAL -> localTimeout;
+      case LOCATION_MAJORITY -> locationTimeout;
+      case MAJORITY -> majorityTimeout;
+    };
+  }
+
+  public Duration tombstoneRetention() {
+    return tombstoneRetention;
+  }
+
+  public boolean durable() {
+    return durable;
+  }
+
+  public String durableDir() {
+    return durableDir;
+  }
+
+  public long durableMapSize() {
+    return durableMapSize;
+  }
+}
