@@ -67,6 +67,19 @@ public final class WasmEngine implements AutoCloseable {
    * (once per digest), checks its imports, entrypoint and memory against the spec.
    */
   public GuestFunction prepare(byte[] wasm, ComponentSpec spec) throws InvalidModuleException {
+    return new WagiFunction(sha256(wasm), spec, runner(wasm, spec), config.maxStderrBytes());
+  }
+
+  /**
+   * Prepares {@code wasm} to run as a command (argv, environment, stdin in; exit code, stdout and
+   * stderr out) under the same engine, limits and WASI layer as {@link #prepare}.
+   */
+  public CommandFunction prepareCommand(byte[] wasm, ComponentSpec spec)
+      throws InvalidModuleException {
+    return new CommandFunction(spec, runner(wasm, spec), config.maxStderrBytes());
+  }
+
+  private GuestRunner runner(byte[] wasm, ComponentSpec spec) throws InvalidModuleException {
     requireNonNull(wasm, "wasm");
     requireNonNull(spec, "spec");
     if (closed) {
@@ -87,17 +100,15 @@ public final class WasmEngine implements AutoCloseable {
     if (problem != null) {
       throw new InvalidModuleException("component '" + spec.id() + "': " + problem);
     }
-    GuestRunner runner =
-        new GuestRunner(
-            artifact,
-            spec.id(),
-            spec.entrypoint(),
-            spec.limits(),
-            watchdog,
-            pools,
-            config.memoryPoolSize(),
-            blockingListener);
-    return new WagiFunction(digest, spec, runner, config.maxStderrBytes());
+    return new GuestRunner(
+        artifact,
+        spec.id(),
+        spec.entrypoint(),
+        spec.limits(),
+        watchdog,
+        pools,
+        config.memoryPoolSize(),
+        blockingListener);
   }
 
   public EngineConfig config() {
