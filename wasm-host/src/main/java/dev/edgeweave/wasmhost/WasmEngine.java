@@ -67,7 +67,9 @@ public final class WasmEngine implements AutoCloseable {
    * (once per digest), checks its imports, entrypoint and memory against the spec.
    */
   public GuestFunction prepare(byte[] wasm, ComponentSpec spec) throws InvalidModuleException {
-    return new WagiFunction(sha256(wasm), spec, runner(wasm, spec), config.maxStderrBytes());
+    requireNonNull(wasm, "wasm");
+    String digest = sha256(wasm);
+    return new WagiFunction(digest, spec, runner(wasm, digest, spec), config.maxStderrBytes());
   }
 
   /**
@@ -76,16 +78,16 @@ public final class WasmEngine implements AutoCloseable {
    */
   public CommandFunction prepareCommand(byte[] wasm, ComponentSpec spec)
       throws InvalidModuleException {
-    return new CommandFunction(spec, runner(wasm, spec), config.maxStderrBytes());
+    requireNonNull(wasm, "wasm");
+    return new CommandFunction(spec, runner(wasm, sha256(wasm), spec), config.maxStderrBytes());
   }
 
-  private GuestRunner runner(byte[] wasm, ComponentSpec spec) throws InvalidModuleException {
-    requireNonNull(wasm, "wasm");
+  private GuestRunner runner(byte[] wasm, String digest, ComponentSpec spec)
+      throws InvalidModuleException {
     requireNonNull(spec, "spec");
     if (closed) {
       throw new IllegalStateException("engine is closed");
     }
-    String digest = sha256(wasm);
     ModuleArtifact artifact;
     try {
       artifact = cache.get(digest, () -> ModuleArtifact.compile(wasm, digest, spec.limits()));

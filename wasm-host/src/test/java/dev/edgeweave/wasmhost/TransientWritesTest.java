@@ -99,6 +99,23 @@ class TransientWritesTest {
   }
 
   @Test
+  void anUnlinkedFileStillOpenCountsAgainstTheBudget() throws Exception {
+    GuestFunction fn = component(true, Limits.defaults().withMaxTransientWriteBytes(1024 * 1024));
+
+    Map<String, String> r = run(fn, "unlinked");
+
+    assertTrue(Long.parseLong(r.get("filled")) <= 1024 * 1024, r.toString());
+    assertEquals(String.valueOf(ENOSPC), r.get("fill.errno"));
+  }
+
+  @Test
+  void filesCreatedAndRemovedGiveTheirBytesBack() throws Exception {
+    GuestFunction fn = component(true, Limits.defaults().withMaxTransientWriteBytes(1024 * 1024));
+
+    assertEquals("100", run(fn, "churn").get("churned"));
+  }
+
+  @Test
   void withoutTransientWritesEveryChangeIsRefusedAsOnAReadOnlyPreopen() throws Exception {
     Map<String, String> r = run(component(false, Limits.defaults()), "write");
 

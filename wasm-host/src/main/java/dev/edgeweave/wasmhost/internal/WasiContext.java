@@ -282,6 +282,14 @@ public final class WasiContext {
 
   /** Opens a new descriptor; -1 if too many are open. */
   int open(Object entry) {
+    int fd = place(entry);
+    if (fd >= 0 && entry instanceof FileFd file) {
+      files.opened(file.file);
+    }
+    return fd;
+  }
+
+  private int place(Object entry) {
     for (int i = 0; i < fds.length; i++) {
       if (fds[i] == null) {
         fds[i] = entry;
@@ -298,18 +306,30 @@ public final class WasiContext {
   }
 
   boolean close(int fd) {
-    if (fd(fd) == null) {
+    Object entry = fd(fd);
+    if (entry == null) {
       return false;
     }
     fds[fd] = null;
+    released(entry);
     return true;
+  }
+
+  private void released(Object entry) {
+    if (entry instanceof FileFd file) {
+      files.closed(file.file);
+    }
   }
 
   /** Moves {@code from} to {@code to}, closing what {@code to} held; false unless both are open. */
   boolean renumber(int from, int to) {
     Object entry = fd(from);
-    if (entry == null || fd(to) == null) {
+    Object replaced = fd(to);
+    if (entry == null || replaced == null) {
       return false;
+    }
+    if (from != to) {
+      released(replaced);
     }
     fds[to] = entry;
     if (from != to) {

@@ -94,8 +94,11 @@ final class WasiFiles {
     private int size;
     private boolean shared;
 
-    /** Unlinked from every directory: only open descriptors still hold it. */
-    private boolean released;
+    /** Descriptors open on it: an unlinked file keeps its bytes (and their cost) until 0. */
+    int opens;
+
+    /** Unlinked and closed: its bytes no longer count. */
+    private boolean freed;
 
     File(long ino, long time, byte[] sharedContent) {
       super(ino, time);
@@ -245,10 +248,8 @@ final class WasiFiles {
       if (node instanceof Dir d) {
         d.removed = true;
       }
-      // An open descriptor may still use the file's content; it no longer counts.
       if (node instanceof File f) {
-        refund(f.privateBytes());
-        f.released = true;
+        freeIfUnused(f);
       }
     }
   }
@@ -294,10 +295,7 @@ final class WasiFiles {
     long wanted = Math.max(capacity, file.size);
     // Grow geometrically while the budget allows, so appends stay linear.
     long grown = Math.min(Math.max(wanted, current * 2), MAX_FILE_BYTES);
-    if (file.released) {
-      // Unlinked but open: the bytes are the descriptor's and count against nothing else.
-      grown = wanted;
-    } else if (!charge(grown - current)) {
+    if (!charge(grown - current)) {
       grown = wanted;
       if (!charge(grown - current)) {
         return Wasi.ENOSPC;
@@ -306,6 +304,25 @@ final class WasiFiles {
     file.data = Arrays.copyOf(file.data, (int) grown);
     file.shared = false;
     return Wasi.ESUCCESS;
+  }
+
+  /** A descriptor on {@code file} was opened. */
+  void opened(File file) {
+    file.opens++;
+  }
+
+  /** A descriptor on {@code file} was closed. */
+  void closed(File file) {
+    file.opens--;
+    freeIfUnused(file);
+  }
+
+  /** An unlinked file nobody has open gives its bytes back to the budget. */
+  private void freeIfUnused(File file) {
+    if (file.nlink == 0 && file.opens == 0 && !file.freed) {
+      refund(file.privateBytes());
+      file.freed = true;
+    }
   }
 
   /**
