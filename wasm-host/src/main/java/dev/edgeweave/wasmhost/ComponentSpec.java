@@ -10,9 +10,9 @@ import java.util.Map;
  *
  * @param id component id, used in every error message
  * @param environment variables added to the guest's environment
- * @param files guest absolute path (e.g. {@code /static/a.txt}) to content; served read-only under
- *     the preopened directory {@code /}. The arrays are shared, not copied: do not change them
- *     afterwards.
+ * @param files guest absolute path (e.g. {@code /static/a.txt}) to content; served under the
+ *     preopened directory {@code /}, read-only unless {@code transientWrites}. The arrays are
+ *     shared, not copied (and never written): do not change them afterwards.
  * @param argvTemplate WAGI argv, {@code ${SCRIPT_NAME}} and {@code ${ARGS}} substituted, split on
  *     spaces
  * @param entrypoint the exported function to call

@@ -102,8 +102,17 @@ public final class SqliteGuest {
             out.toString(),
             src.resolve("sqlite-wagi.c").toString(),
             src.resolve("sqlite3.c").toString()));
-    run(command);
-    Files.move(out, cached, StandardCopyOption.REPLACE_EXISTING);
+    try {
+      run(command);
+      Files.move(out, cached, StandardCopyOption.REPLACE_EXISTING);
+    } finally {
+      try (var files = Files.list(src)) {
+        for (Path f : (Iterable<Path>) files::iterator) {
+          Files.deleteIfExists(f);
+        }
+      }
+      Files.deleteIfExists(src);
+    }
     return Files.readAllBytes(cached);
   }
 
