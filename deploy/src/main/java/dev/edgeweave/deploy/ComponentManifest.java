@@ -12,7 +12,9 @@ import java.util.Optional;
  *
  * <p>{@code allowedOutboundHosts} and {@code keyValueStores} are parsed so the model is complete,
  * but a manifest that sets either is rejected today, so in a parsed manifest they are empty. {@code
- * variables} maps a component variable to its template (e.g. {@code "https://{{ host }}/"}).
+ * variables} maps a component variable to its template (e.g. {@code "https://{{ host }}/"}). {@code
+ * allowTransientWrite} is {@code [component.<id>.tool.edgeweave] allow_transient_write}: the
+ * component sees its files writable, each request in its own discarded overlay.
  */
 public record ComponentManifest(
     String id,
@@ -24,7 +26,8 @@ public record ComponentManifest(
     List<String> allowedOutboundHosts,
     List<String> keyValueStores,
     Optional<BuildConfig> build,
-    String description) {
+    String description,
+    boolean allowTransientWrite) {
 
   public ComponentManifest {
     Objects.requireNonNull(id, "id");
@@ -37,6 +40,32 @@ public record ComponentManifest(
     keyValueStores = List.copyOf(keyValueStores);
     Objects.requireNonNull(build, "build");
     Objects.requireNonNull(description, "description");
+  }
+
+  /** A component whose files are read-only. */
+  public ComponentManifest(
+      String id,
+      String source,
+      List<FileMount> files,
+      List<String> excludeFiles,
+      Map<String, String> environment,
+      Map<String, String> variables,
+      List<String> allowedOutboundHosts,
+      List<String> keyValueStores,
+      Optional<BuildConfig> build,
+      String description) {
+    this(
+        id,
+        source,
+        files,
+        excludeFiles,
+        environment,
+        variables,
+        allowedOutboundHosts,
+        keyValueStores,
+        build,
+        description,
+        false);
   }
 
   /** A component with only a module: no files, environment or variables. */

@@ -15,7 +15,8 @@ public record AppLimits(
     int maxConcurrency,
     int maxQueue,
     Duration retryAfter,
-    int maxTableElements) {
+    int maxTableElements,
+    long maxTransientWriteBytes) {
 
   public AppLimits {
     Objects.requireNonNull(wallTime, "wallTime");
@@ -38,6 +39,10 @@ public record AppLimits(
         maxTableElements >= 0 && maxTableElements <= Limits.MAX_TABLE_ELEMENTS,
         "max-table-elements in 0.." + Limits.MAX_TABLE_ELEMENTS,
         maxTableElements);
+    check(
+        maxTransientWriteBytes >= 0 && maxTransientWriteBytes <= Limits.MAX_TRANSIENT_WRITE_BYTES,
+        "max-transient-write-bytes in 0..1 GiB",
+        maxTransientWriteBytes);
   }
 
   /** Reads one {@code limits} block. */
@@ -51,7 +56,8 @@ public record AppLimits(
         limits.getInt("max-concurrency"),
         limits.getInt("max-queue"),
         limits.getDuration("retry-after"),
-        limits.getInt("max-table-elements"));
+        limits.getInt("max-table-elements"),
+        limits.getBytes("max-transient-write-bytes"));
   }
 
   /** The part of these limits the Wasm engine enforces. */
@@ -60,7 +66,8 @@ public record AppLimits(
         .withMaxMemoryPages(maxMemoryPages)
         .withWallTime(wallTime)
         .withMaxStdoutBytes(maxStdoutBytes)
-        .withMaxTableElements(maxTableElements);
+        .withMaxTableElements(maxTableElements)
+        .withMaxTransientWriteBytes(maxTransientWriteBytes);
   }
 
   private static void check(boolean ok, String expected, Object actual) {

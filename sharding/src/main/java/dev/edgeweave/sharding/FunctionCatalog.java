@@ -69,11 +69,12 @@ public final class FunctionCatalog {
             engine.prepare(
                 component.module(),
                 spec(
-                    manifest.name(),
-                    trigger,
-                    component.id(),
-                    declared.environment(),
-                    component.files())));
+                        manifest.name(),
+                        trigger,
+                        component.id(),
+                        declared.environment(),
+                        component.files())
+                    .withTransientWrites(declared.allowTransientWrite())));
       } catch (InvalidModuleException e) {
         throw new DeployException("component '" + component.id() + "': " + e.getMessage(), e);
       }
@@ -192,7 +193,9 @@ public final class FunctionCatalog {
           "trigger " + trigger.route() + ": unknown component '" + trigger.componentId() + "'");
     }
     ComponentSpec spec =
-        spec(app.name(), trigger, component.id(), component.environment(), component.files());
+        spec(app.name(), trigger, component.id(), component.environment(), component.files())
+            .withTransientWrites(
+                app.manifest().components().get(component.id()).allowTransientWrite());
     try {
       GuestFunction function = engine.prepare(component.module(), spec);
       GuestFunction raced = functions.putIfAbsent(key, function);

@@ -257,4 +257,38 @@ class FunctionEntityTest {
     assertEquals(good.digest(), catalog.app("keep").orElseThrow().digest());
     assertEquals(200, call(good).getStatus());
   }
+
+  @Test
+  void aComponentThatAllowsTransientWritesWritesItsFilesForOneRequestOnly() throws Exception {
+    byte[] hello = "hello, files".getBytes(StandardCharsets.UTF_8);
+    DeployedApp app =
+        deploy(
+            TestApps.app("scratch")
+                .file("static/hello.txt", hello)
+                .wagi(
+                    "/...",
+                    "scratch",
+                    TestGuests.c("transient"),
+                    "files = [\"static/*\"]",
+                    "[component.scratch.tool.edgeweave]",
+                    "allow_transient_write = true"));
+
+    String written =
+        ask(app, "write")
+            .toCompletableFuture()
+            .join()
+            .response()
+            .getBody()
+            .toString(StandardCharsets.UTF_8);
+    String next =
+        ask(app, "read")
+            .toCompletableFuture()
+            .join()
+            .response()
+            .getBody()
+            .toString(StandardCharsets.UTF_8);
+
+    assertTrue(written.contains("hello=hello, files and more"), written);
+    assertTrue(next.contains("hello=hello, files\n"), next);
+  }
 }

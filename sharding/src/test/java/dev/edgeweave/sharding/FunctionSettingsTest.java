@@ -93,6 +93,14 @@ class FunctionSettingsTest {
   }
 
   @Test
+  void theTransientWriteBudgetShouldReachTheEngineAndBeOverridablePerApp() {
+    FunctionSettings settings =
+        settings("edgeweave.apps { \"db\" { limits { max-transient-write-bytes = 64 MiB } } }");
+    assertEquals(64L << 20, settings.limitsFor("db").guestLimits().maxTransientWriteBytes());
+    assertEquals(16L << 20, settings.defaultLimits().guestLimits().maxTransientWriteBytes());
+  }
+
+  @Test
   void theGuestStackSizeShouldComeFromConfiguration() {
     assertEquals(4L << 20, settings("").engineConfig().guestStackSize());
     assertEquals(

@@ -10,13 +10,18 @@ import java.util.Map;
  *
  * @param id component id, used in every error message
  * @param environment variables added to the guest's environment
- * @param files guest absolute path (e.g. {@code /static/a.txt}) to content; served read-only under
- *     the preopened directory {@code /}. The arrays are shared, not copied: do not change them
- *     afterwards.
+ * @param files guest absolute path (e.g. {@code /static/a.txt}) to content; served under the
+ *     preopened directory {@code /}, read-only unless {@code transientWrites}. The arrays are
+ *     shared, not copied (and never written): do not change them afterwards.
  * @param argvTemplate WAGI argv, {@code ${SCRIPT_NAME}} and {@code ${ARGS}} substituted, split on
  *     spaces
  * @param entrypoint the exported function to call
  * @param limits per-invocation limits
+ * @param transientWrites whether the guest sees its files writable (Spin's {@code
+ *     --allow-transient-write}): its changes live in a copy-on-write overlay of that one
+ *     invocation, bounded by {@link Limits#maxTransientWriteBytes()}, and are discarded when it
+ *     ends; without it every change is refused with EPERM, as the reference hosts refuse it on a
+ *     read-only preopen
  */
 public record ComponentSpec(
     String id,
@@ -24,7 +29,8 @@ public record ComponentSpec(
     Map<String, byte[]> files,
     String argvTemplate,
     String entrypoint,
-    Limits limits) {
+    Limits limits,
+    boolean transientWrites) {
   public static final String DEFAULT_ARGV_TEMPLATE = "${SCRIPT_NAME} ${ARGS}";
   public static final String DEFAULT_ENTRYPOINT = "_start";
 
@@ -57,7 +63,13 @@ public record ComponentSpec(
   }
 
   public ComponentSpec withLimits(Limits limits) {
-    return new ComponentSpec(id, environment, files, argvTemplate, entrypoint, limits);
+    return new ComponentSpec(
+        id, environment, files, argvTemplate, entrypoint, limits, transientWrites);
+  }
+
+  public ComponentSpec withTransientWrites(boolean transientWrites) {
+    return new ComponentSpec(
+        id, environment, files, argvTemplate, entrypoint, limits, transientWrites);
   }
 
   private static void checkFilePath(String id, String path, Map<String, byte[]> files) {
@@ -92,7 +104,9 @@ public record ComponentSpec(
     }
   }
 
-  /** Builds a {@link ComponentSpec} with the default argv, entrypoint and limits. */
+  /**
+   * Builds a {@link ComponentSpec} with the default argv, entrypoint and limits, read-only files.
+   */
   public static final class Builder {
     private final String id;
     private final Map<String, String> environment = new LinkedHashMap<>();
@@ -100,6 +114,7 @@ public record ComponentSpec(
     private String argvTemplate = DEFAULT_ARGV_TEMPLATE;
     private String entrypoint = DEFAULT_ENTRYPOINT;
     private Limits limits = Limits.defaults();
+    private boolean transientWrites;
 
     private Builder(String id) {
       this.id = id;
@@ -140,8 +155,15 @@ public record ComponentSpec(
       return this;
     }
 
+    /** Lets the guest write its files, per invocation; see {@link ComponentSpec}. */
+    public Builder withTransientWrites(boolean transientWrites) {
+      this.transientWrites = transientWrites;
+      return this;
+    }
+
     public ComponentSpec build() {
-      return new ComponentSpec(id, environment, files, argvTemplate, entrypoint, limits);
+      return new ComponentSpec(
+          id, environment, files, argvTemplate, entrypoint, limits, transientWrites);
     }
   }
 }

@@ -13,9 +13,16 @@ import java.time.Duration;
  * @param maxStdoutBytes how much the guest may write to stdout (the WAGI response)
  * @param maxTableElements cap on the elements of all the module's tables together: a module
  *     declaring more initially is refused at prepare, {@code table.grow} beyond it fails
+ * @param maxTransientWriteBytes what a component with transient writes may hold in its invocation's
+ *     copy-on-write file overlay (new and copied file content, directory entries); past it writes
+ *     fail with ENOSPC
  */
 public record Limits(
-    int maxMemoryPages, Duration wallTime, long maxStdoutBytes, int maxTableElements) {
+    int maxMemoryPages,
+    Duration wallTime,
+    long maxStdoutBytes,
+    int maxTableElements,
+    long maxTransientWriteBytes) {
   /** 2048 pages = 128 MiB. */
   public static final int DEFAULT_MAX_MEMORY_PAGES = 2048;
 
@@ -27,6 +34,11 @@ public record Limits(
    * under 1 MiB per request; large C programs use a few thousand, interpreters tens of thousands.
    */
   public static final int DEFAULT_MAX_TABLE_ELEMENTS = 100_000;
+
+  public static final long DEFAULT_MAX_TRANSIENT_WRITE_BYTES = 16L * 1024 * 1024;
+
+  /** Overlay files are Java arrays held in the heap for one request: 1 GiB is plenty. */
+  public static final long MAX_TRANSIENT_WRITE_BYTES = 1L << 30;
 
   /** The Wasm 32-bit address space: 65536 pages = 4 GiB. */
   public static final int MAX_MEMORY_PAGES = 65536;
@@ -58,11 +70,28 @@ public record Limits(
       throw new IllegalArgumentException(
           "maxTableElements must be in [0, " + MAX_TABLE_ELEMENTS + "], was " + maxTableElements);
     }
+    if (maxTransientWriteBytes < 0 || maxTransientWriteBytes > MAX_TRANSIENT_WRITE_BYTES) {
+      throw new IllegalArgumentException(
+          "maxTransientWriteBytes must be in [0, "
+              + MAX_TRANSIENT_WRITE_BYTES
+              + "], was "
+              + maxTransientWriteBytes);
+    }
+  }
+
+  /** Limits with the default transient write budget. */
+  public Limits(int maxMemoryPages, Duration wallTime, long maxStdoutBytes, int maxTableElements) {
+    this(
+        maxMemoryPages,
+        wallTime,
+        maxStdoutBytes,
+        maxTableElements,
+        DEFAULT_MAX_TRANSIENT_WRITE_BYTES);
   }
 
   /**
    * The default limits: 128 MiB of memory, 10 s of wall time, 8 MiB of stdout, 100000 table
-   * elements.
+   * elements, 16 MiB of transient writes.
    */
   public static Limits defaults() {
     return new Limits(
@@ -77,19 +106,28 @@ public record Limits(
   }
 
   public Limits withMaxMemoryPages(int maxMemoryPages) {
-    return new Limits(maxMemoryPages, wallTime, maxStdoutBytes, maxTableElements);
+    return new Limits(
+        maxMemoryPages, wallTime, maxStdoutBytes, maxTableElements, maxTransientWriteBytes);
   }
 
   public Limits withWallTime(Duration wallTime) {
-    return new Limits(maxMemoryPages, wallTime, maxStdoutBytes, maxTableElements);
+    return new Limits(
+        maxMemoryPages, wallTime, maxStdoutBytes, maxTableElements, maxTransientWriteBytes);
   }
 
   public Limits withMaxStdoutBytes(long maxStdoutBytes) {
-    return new Limits(maxMemoryPages, wallTime, maxStdoutBytes, maxTableElements);
+    return new Limits(
+        maxMemoryPages, wallTime, maxStdoutBytes, maxTableElements, maxTransientWriteBytes);
   }
 
   public Limits withMaxTableElements(int maxTableElements) {
-    return new Limits(maxMemoryPages, wallTime, maxStdoutBytes, maxTableElements);
+    return new Limits(
+        maxMemoryPages, wallTime, maxStdoutBytes, maxTableElements, maxTransientWriteBytes);
+  }
+
+  public Limits withMaxTransientWriteBytes(long maxTransientWriteBytes) {
+    return new Limits(
+        maxMemoryPages, wallTime, maxStdoutBytes, maxTableElements, maxTransientWriteBytes);
   }
 
   /** Builds {@link Limits}, starting from the defaults. */
@@ -98,6 +136,7 @@ public record Limits(
     private Duration wallTime = DEFAULT_WALL_TIME;
     private long maxStdoutBytes = DEFAULT_MAX_STDOUT_BYTES;
     private int maxTableElements = DEFAULT_MAX_TABLE_ELEMENTS;
+    private long maxTransientWriteBytes = DEFAULT_MAX_TRANSIENT_WRITE_BYTES;
 
     private Builder() {}
 
@@ -121,8 +160,14 @@ public record Limits(
       return this;
     }
 
+    public Builder withMaxTransientWriteBytes(long maxTransientWriteBytes) {
+      this.maxTransientWriteBytes = maxTransientWriteBytes;
+      return this;
+    }
+
     public Limits build() {
-      return new Limits(maxMemoryPages, wallTime, maxStdoutBytes, maxTableElements);
+      return new Limits(
+          maxMemoryPages, wallTime, maxStdoutBytes, maxTableElements, maxTransientWriteBytes);
     }
   }
 }

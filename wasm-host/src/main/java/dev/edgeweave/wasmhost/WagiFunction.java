@@ -42,7 +42,9 @@ public final class WagiFunction implements GuestFunction {
             request.body(),
             spec.limits().maxStdoutBytes(),
             maxStderrBytes,
-            files);
+            files,
+            spec.transientWrites(),
+            spec.limits().maxTransientWriteBytes());
     try {
       runner.run(context);
     } finally {

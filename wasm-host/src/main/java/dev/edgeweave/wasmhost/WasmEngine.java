@@ -68,11 +68,26 @@ public final class WasmEngine implements AutoCloseable {
    */
   public GuestFunction prepare(byte[] wasm, ComponentSpec spec) throws InvalidModuleException {
     requireNonNull(wasm, "wasm");
+    String digest = sha256(wasm);
+    return new WagiFunction(digest, spec, runner(wasm, digest, spec), config.maxStderrBytes());
+  }
+
+  /**
+   * Prepares {@code wasm} to run as a command (argv, environment, stdin in; exit code, stdout and
+   * stderr out) under the same engine, limits and WASI layer as {@link #prepare}.
+   */
+  public CommandFunction prepareCommand(byte[] wasm, ComponentSpec spec)
+      throws InvalidModuleException {
+    requireNonNull(wasm, "wasm");
+    return new CommandFunction(spec, runner(wasm, sha256(wasm), spec), config.maxStderrBytes());
+  }
+
+  private GuestRunner runner(byte[] wasm, String digest, ComponentSpec spec)
+      throws InvalidModuleException {
     requireNonNull(spec, "spec");
     if (closed) {
       throw new IllegalStateException("engine is closed");
     }
-    String digest = sha256(wasm);
     ModuleArtifact artifact;
     try {
       artifact = cache.get(digest, () -> ModuleArtifact.compile(wasm, digest, spec.limits()));
@@ -87,17 +102,15 @@ public final class WasmEngine implements AutoCloseable {
     if (problem != null) {
       throw new InvalidModuleException("component '" + spec.id() + "': " + problem);
     }
-    GuestRunner runner =
-        new GuestRunner(
-            artifact,
-            spec.id(),
-            spec.entrypoint(),
-            spec.limits(),
-            watchdog,
-            pools,
-            config.memoryPoolSize(),
-            blockingListener);
-    return new WagiFunction(digest, spec, runner, config.maxStderrBytes());
+    return new GuestRunner(
+        artifact,
+        spec.id(),
+        spec.entrypoint(),
+        spec.limits(),
+        watchdog,
+        pools,
+        config.memoryPoolSize(),
+        blockingListener);
   }
 
   public EngineConfig config() {

@@ -59,6 +59,7 @@ public final class ManifestParser {
           "dependencies_inherit_configuration",
           "dependencies",
           "profile");
+  private static final List<String> EDGEWEAVE_TOOL_KEYS = List.of("allow_transient_write");
   private static final List<String> PLACEMENT_KEYS = List.of("source", "destination");
   private static final List<String> BUILD_KEYS = List.of("command", "workdir", "watch");
   private static final List<String> VARIABLE_KEYS =
@@ -333,7 +334,8 @@ public final class ManifestParser {
     if (c.contains(List.of("profile"))) {
       error(where, "profile: build profiles are not supported; set source to the module to run");
     }
-    table(c, where, "tool"); // settings for other tools; Spin ignores them too
+    // Settings for other tools, which Spin ignores; [...tool.edgeweave] holds this platform's.
+    boolean allowTransientWrite = allowTransientWrite(table(c, where, "tool"), where);
     Optional<BuildConfig> build = build(c, where);
 
     if (errors.size() > errorsBefore) {
@@ -350,7 +352,26 @@ public final class ManifestParser {
             outbound,
             kv,
             build,
-            description));
+            description,
+            allowTransientWrite));
+  }
+
+  /**
+   * {@code [component.<id>.tool.edgeweave] allow_transient_write = true}: the component may write
+   * its files, per request (Spin's {@code --allow-transient-write}). A tool table, so the same
+   * spin.toml still runs under Spin.
+   */
+  private boolean allowTransientWrite(Optional<TomlTable> tool, String where) {
+    if (tool.isEmpty()) {
+      return false;
+    }
+    String w = at(where, "tool");
+    Optional<TomlTable> own = table(tool.get(), w, "edgeweave");
+    if (own.isEmpty()) {
+      return false;
+    }
+    checkKeys(own.get(), w + ".edgeweave", EDGEWEAVE_TOOL_KEYS);
+    return bool(own.get(), w + ".edgeweave", "allow_transient_write");
   }
 
   private List<FileMount> files(TomlTable c, String where) {

@@ -1,6 +1,7 @@
 package dev.edgeweave.wasmhost.internal;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -9,7 +10,8 @@ import java.util.TreeMap;
 
 /**
  * A component's files as a read-only tree in memory, built once per prepared function and shared by
- * all its invocations (nothing in it changes after construction).
+ * all its invocations (nothing in it changes after construction; an invocation with transient
+ * writes changes its own copy-on-write {@link WasiFiles} over it).
  */
 public final class FileTree {
   /** A file or directory; directories list their children sorted by name. */
@@ -64,9 +66,14 @@ public final class FileTree {
   }
 
   private final Node root;
+  private final long maxInode;
+  private final long createdNanos;
 
-  private FileTree(Node root) {
+  private FileTree(Node root, long maxInode) {
     this.root = root;
+    this.maxInode = maxInode;
+    Instant now = Instant.now();
+    this.createdNanos = now.getEpochSecond() * 1_000_000_000L + now.getNano();
   }
 
   /** Builds the tree from absolute, normalized paths (as checked by {@code ComponentSpec}). */
@@ -94,7 +101,7 @@ public final class FileTree {
       dir.children.put(leaf, new Node(leaf, nextInode[0]++, e.getValue()));
     }
     freeze(root);
-    return new FileTree(root);
+    return new FileTree(root, nextInode[0] - 1);
   }
 
   private static void freeze(Node dir) {
@@ -108,5 +115,15 @@ public final class FileTree {
 
   public Node root() {
     return root;
+  }
+
+  /** The highest inode number in the tree; an overlay numbers new files after it. */
+  long maxInode() {
+    return maxInode;
+  }
+
+  /** When the tree was built (ns since the epoch): the files' times as the guest sees them. */
+  long createdNanos() {
+    return createdNanos;
   }
 }

@@ -33,6 +33,7 @@ final class GuestPointers {
     static final Refused EFAULT = new Refused(Wasi.EFAULT);
     static final Refused EINVAL = new Refused(Wasi.EINVAL);
     static final Refused ENAMETOOLONG = new Refused(Wasi.ENAMETOOLONG);
+    static final Refused EILSEQ = new Refused(Wasi.EILSEQ);
 
     private final int errno;
 

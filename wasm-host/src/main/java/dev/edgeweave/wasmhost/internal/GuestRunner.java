@@ -62,6 +62,18 @@ public final class GuestRunner {
    * returned or exited with code 0.
    */
   public void run(WasiContext context) throws GuestException {
+    int exitCode = runToExit(context);
+    if (exitCode != 0) {
+      throw new GuestException(
+          Kind.EXIT, component, "exited with code " + exitCode, stderr(context), null);
+    }
+  }
+
+  /**
+   * Runs the entrypoint as a command: returns its exit code (0 if it returned), and fails only if
+   * it did not exit (trap, timeout, limits).
+   */
+  public int runToExit(WasiContext context) throws GuestException {
     GuestMemory memory = pool != null ? pool.acquire() : null;
     Watchdog.Ticket ticket = watchdog.start(wallTime);
     boolean clean = false;
@@ -116,18 +128,15 @@ public final class GuestRunner {
         pool.release(memory);
       }
     }
-    if (exitCode != 0) {
-      if (memory != null && memory.limitHit()) {
-        throw new GuestException(
-            Kind.MEMORY_LIMIT,
-            component,
-            memoryLimitMessage() + "; it then exited with code " + exitCode,
-            stderr(context),
-            null);
-      }
+    if (exitCode != 0 && memory != null && memory.limitHit()) {
       throw new GuestException(
-          Kind.EXIT, component, "exited with code " + exitCode, stderr(context), null);
+          Kind.MEMORY_LIMIT,
+          component,
+          memoryLimitMessage() + "; it then exited with code " + exitCode,
+          stderr(context),
+          null);
     }
+    return exitCode;
   }
 
   private GuestException died(

@@ -5,6 +5,13 @@ import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.wasm.types.FunctionType;
 import com.dylibso.chicory.wasm.types.ValType;
 import dev.edgeweave.wasmhost.internal.GuestPointers.Refused;
+import dev.edgeweave.wasmhost.internal.WasiContext.DirFd;
+import dev.edgeweave.wasmhost.internal.WasiContext.FileFd;
+import dev.edgeweave.wasmhost.internal.WasiFiles.Dir;
+import dev.edgeweave.wasmhost.internal.WasiFiles.Inode;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Instant;
@@ -17,9 +24,10 @@ import java.util.Optional;
 import java.util.TreeMap;
 
 /**
- * Edgeweave's own {@code wasi_snapshot_preview1}: stdio in memory, a read-only file tree preopened
- * as {@code /}, clocks, randomness and exit. Everything else the interface defines answers with an
- * errno, so any WASI program links.
+ * Edgeweave's own {@code wasi_snapshot_preview1}: stdio in memory, the component's files preopened
+ * as {@code /} (read-only, or with transient writes a copy-on-write overlay of the invocation),
+ * clocks, randomness and exit. Sockets and symbolic links are not offered; those functions answer
+ * with the errno the reference hosts give, so any WASI program links.
  *
  * <p>The host functions hold no state: they are created once per JVM and find the running
  * invocation through {@link WasiContext#current()}.
@@ -32,16 +40,21 @@ public final class Wasi {
   static final int EBADF = 8;
   static final int EEXIST = 20;
   static final int EFAULT = 21;
+  static final int EFBIG = 22;
   static final int EINVAL = 28;
+  static final int EILSEQ = 25;
   static final int EISDIR = 31;
   static final int EMFILE = 33;
   static final int ENAMETOOLONG = 37;
   static final int ENOENT = 44;
+  static final int ENOSPC = 51;
   static final int ENOSYS = 52;
   static final int ENOTDIR = 54;
+  static final int ENOTEMPTY = 55;
   static final int ENOTSOCK = 57;
+  static final int ENOTSUP = 58;
   static final int EOVERFLOW = 61;
-  static final int EROFS = 69;
+  static final int EPERM = 63;
   static final int ESPIPE = 70;
   static final int ENOTCAPABLE = 76;
 
@@ -58,46 +71,92 @@ public final class Wasi {
   static final long RIGHT_FD_WRITE = 1L << 6;
   static final long RIGHT_FD_ADVISE = 1L << 7;
   static final long RIGHT_FD_ALLOCATE = 1L << 8;
+  static final long RIGHT_PATH_CREATE_DIRECTORY = 1L << 9;
+  static final long RIGHT_PATH_CREATE_FILE = 1L << 10;
+  static final long RIGHT_PATH_LINK_SOURCE = 1L << 11;
+  static final long RIGHT_PATH_LINK_TARGET = 1L << 12;
   static final long RIGHT_PATH_OPEN = 1L << 13;
   static final long RIGHT_FD_READDIR = 1L << 14;
   static final long RIGHT_PATH_READLINK = 1L << 15;
+  static final long RIGHT_PATH_RENAME_SOURCE = 1L << 16;
+  static final long RIGHT_PATH_RENAME_TARGET = 1L << 17;
   static final long RIGHT_PATH_FILESTAT_GET = 1L << 18;
+  static final long RIGHT_PATH_FILESTAT_SET_SIZE = 1L << 19;
+  static final long RIGHT_PATH_FILESTAT_SET_TIMES = 1L << 20;
   static final long RIGHT_FD_FILESTAT_GET = 1L << 21;
   static final long RIGHT_FD_FILESTAT_SET_SIZE = 1L << 22;
+  static final long RIGHT_FD_FILESTAT_SET_TIMES = 1L << 23;
+  static final long RIGHT_PATH_SYMLINK = 1L << 24;
+  static final long RIGHT_PATH_REMOVE_DIRECTORY = 1L << 25;
+  static final long RIGHT_PATH_UNLINK_FILE = 1L << 26;
   static final long RIGHT_POLL_FD_READWRITE = 1L << 27;
-  static final long ALL_RIGHTS = (1L << 30) - 1;
 
   static final long STDIN_RIGHTS = RIGHT_FD_READ | RIGHT_POLL_FD_READWRITE;
   static final long STDOUT_RIGHTS =
       RIGHT_FD_WRITE | RIGHT_FD_DATASYNC | RIGHT_FD_SYNC | RIGHT_POLL_FD_READWRITE;
+
+  /** What a regular file descriptor can do; FD_READ and FD_WRITE as it was opened. */
   static final long FILE_RIGHTS =
-      RIGHT_FD_READ
+      RIGHT_FD_DATASYNC
+          | RIGHT_FD_READ
           | RIGHT_FD_SEEK
-          | RIGHT_FD_TELL
-          | RIGHT_FD_ADVISE
           | RIGHT_FD_FDSTAT_SET_FLAGS
           | RIGHT_FD_SYNC
-          | RIGHT_FD_DATASYNC
+          | RIGHT_FD_TELL
+          | RIGHT_FD_WRITE
+          | RIGHT_FD_ADVISE
+          | RIGHT_FD_ALLOCATE
           | RIGHT_FD_FILESTAT_GET
+          | RIGHT_FD_FILESTAT_SET_SIZE
+          | RIGHT_FD_FILESTAT_SET_TIMES
           | RIGHT_POLL_FD_READWRITE;
+
+  /**
+   * What a directory descriptor can do. Reported the same on a read-only tree, as the reference
+   * hosts do: programs ask for what they mean to do and get EPERM, instead of a descriptor that
+   * silently cannot write.
+   */
   static final long DIRECTORY_RIGHTS =
-      RIGHT_PATH_OPEN
+      RIGHT_FD_DATASYNC
+          | RIGHT_FD_FDSTAT_SET_FLAGS
+          | RIGHT_FD_SYNC
+          | RIGHT_PATH_CREATE_DIRECTORY
+          | RIGHT_PATH_CREATE_FILE
+          | RIGHT_PATH_LINK_SOURCE
+          | RIGHT_PATH_LINK_TARGET
+          | RIGHT_PATH_OPEN
           | RIGHT_FD_READDIR
           | RIGHT_PATH_READLINK
+          | RIGHT_PATH_RENAME_SOURCE
+          | RIGHT_PATH_RENAME_TARGET
           | RIGHT_PATH_FILESTAT_GET
+          | RIGHT_PATH_FILESTAT_SET_SIZE
+          | RIGHT_PATH_FILESTAT_SET_TIMES
           | RIGHT_FD_FILESTAT_GET
-          | RIGHT_FD_FDSTAT_SET_FLAGS
-          | RIGHT_FD_SYNC
-          | RIGHT_FD_DATASYNC;
-  // Rights that mean "open for writing"; the tree is read-only.
-  private static final long WRITE_RIGHTS =
-      RIGHT_FD_WRITE | RIGHT_FD_ALLOCATE | RIGHT_FD_FILESTAT_SET_SIZE;
+          | RIGHT_FD_FILESTAT_SET_TIMES
+          | RIGHT_PATH_SYMLINK
+          | RIGHT_PATH_REMOVE_DIRECTORY
+          | RIGHT_PATH_UNLINK_FILE;
+
+  static final long PREOPEN_RIGHTS = DIRECTORY_RIGHTS;
+  static final long INHERITED_RIGHTS = DIRECTORY_RIGHTS | FILE_RIGHTS;
 
   private static final int OFLAGS_CREAT = 1;
   private static final int OFLAGS_DIRECTORY = 2;
   private static final int OFLAGS_EXCL = 4;
   private static final int OFLAGS_TRUNC = 8;
   private static final int FDFLAGS_APPEND = 1;
+  private static final int FDFLAGS_DSYNC = 2;
+  private static final int FDFLAGS_NONBLOCK = 4;
+  private static final int FDFLAGS_RSYNC = 8;
+  private static final int FDFLAGS_SYNC = 16;
+  private static final int FSTFLAGS_ATIM = 1;
+  private static final int FSTFLAGS_ATIM_NOW = 2;
+  private static final int FSTFLAGS_MTIM = 4;
+  private static final int FSTFLAGS_MTIM_NOW = 8;
+
+  /** The device number of the tree (wasmtime reports 1 for its files, 0 for stdio). */
+  private static final long TREE_DEVICE = 1;
 
   private static final int CLOCK_REALTIME = 0;
   private static final int CLOCK_MONOTONIC = 1;
@@ -116,7 +175,6 @@ public final class Wasi {
   static final int MAX_SUBSCRIPTIONS = 4096;
 
   private static final long[][] RESULTS = new long[ENOTCAPABLE + 1][];
-  private static final long[] NO_RESULT = new long[0];
 
   static {
     for (int i = 0; i < RESULTS.length; i++) {
@@ -160,21 +218,15 @@ public final class Wasi {
     def(f, "clock_res_get", Wasi::clockResGet, I32, I32);
     def(f, "clock_time_get", Wasi::clockTimeGet, I32, I64, I32);
     def(f, "fd_advise", Wasi::fdAdvise, I32, I64, I64, I32);
-    def(f, "fd_allocate", (m, c, a) -> writeOnFd(c, (int) a[0]), I32, I64, I64);
+    def(f, "fd_allocate", Wasi::fdAllocate, I32, I64, I64);
     def(f, "fd_close", (m, c, a) -> c.close((int) a[0]) ? ESUCCESS : EBADF, I32);
-    def(f, "fd_datasync", (m, c, a) -> c.fd((int) a[0]) != null ? ESUCCESS : EBADF, I32);
+    def(f, "fd_datasync", Wasi::fdSync, I32);
     def(f, "fd_fdstat_get", Wasi::fdFdstatGet, I32, I32);
     def(f, "fd_fdstat_set_flags", Wasi::fdFdstatSetFlags, I32, I32);
-    def(
-        f,
-        "fd_fdstat_set_rights",
-        (m, c, a) -> c.fd((int) a[0]) != null ? ESUCCESS : EBADF,
-        I32,
-        I64,
-        I64);
+    def(f, "fd_fdstat_set_rights", Wasi::fdFdstatSetRights, I32, I64, I64);
     def(f, "fd_filestat_get", Wasi::fdFilestatGet, I32, I32);
-    def(f, "fd_filestat_set_size", (m, c, a) -> writeOnFd(c, (int) a[0]), I32, I64);
-    def(f, "fd_filestat_set_times", (m, c, a) -> writeOnFd(c, (int) a[0]), I32, I64, I64, I32);
+    def(f, "fd_filestat_set_size", Wasi::fdFilestatSetSize, I32, I64);
+    def(f, "fd_filestat_set_times", Wasi::fdFilestatSetTimes, I32, I64, I64, I32);
     def(f, "fd_pread", Wasi::fdPread, I32, I32, I32, I64, I32);
     def(f, "fd_prestat_get", Wasi::fdPrestatGet, I32, I32);
     def(f, "fd_prestat_dir_name", Wasi::fdPrestatDirName, I32, I32, I32);
@@ -188,21 +240,15 @@ public final class Wasi {
         I32,
         I32);
     def(f, "fd_seek", Wasi::fdSeek, I32, I64, I32, I32);
-    def(f, "fd_sync", (m, c, a) -> c.fd((int) a[0]) != null ? ESUCCESS : EBADF, I32);
+    def(f, "fd_sync", Wasi::fdSync, I32);
     def(f, "fd_tell", Wasi::fdTell, I32, I32);
     def(f, "fd_write", Wasi::fdWrite, I32, I32, I32, I32);
-    def(
-        f,
-        "path_create_directory",
-        (m, c, a) -> writeOnPath(m, c, a[0], a[1], a[2]),
-        I32,
-        I32,
-        I32);
+    def(f, "path_create_directory", Wasi::pathCreateDirectory, I32, I32, I32);
     def(f, "path_filestat_get", Wasi::pathFilestatGet, I32, I32, I32, I32, I32);
     def(
         f,
         "path_filestat_set_times",
-        (m, c, a) -> writeOnPath(m, c, a[0], a[2], a[3]),
+        Wasi::pathFilestatSetTimes,
         I32,
         I32,
         I32,
@@ -210,49 +256,13 @@ public final class Wasi {
         I64,
         I64,
         I32);
-    def(
-        f,
-        "path_link",
-        (m, c, a) -> writeOnPaths(m, c, a[0], a[2], a[3], a[4], a[5], a[6]),
-        I32,
-        I32,
-        I32,
-        I32,
-        I32,
-        I32,
-        I32);
+    def(f, "path_link", Wasi::pathLink, I32, I32, I32, I32, I32, I32, I32);
     def(f, "path_open", Wasi::pathOpen, I32, I32, I32, I32, I32, I64, I64, I32, I32);
     def(f, "path_readlink", Wasi::pathReadlink, I32, I32, I32, I32, I32, I32);
-    def(
-        f,
-        "path_remove_directory",
-        (m, c, a) -> writeOnPath(m, c, a[0], a[1], a[2]),
-        I32,
-        I32,
-        I32);
-    def(
-        f,
-        "path_rename",
-        (m, c, a) -> writeOnPaths(m, c, a[0], a[1], a[2], a[3], a[4], a[5]),
-        I32,
-        I32,
-        I32,
-        I32,
-        I32,
-        I32);
-    def(
-        f,
-        "path_symlink",
-        (m, c, a) -> {
-          readPath(m, a[0], a[1]);
-          return writeOnPath(m, c, a[2], a[3], a[4]);
-        },
-        I32,
-        I32,
-        I32,
-        I32,
-        I32);
-    def(f, "path_unlink_file", (m, c, a) -> writeOnPath(m, c, a[0], a[1], a[2]), I32, I32, I32);
+    def(f, "path_remove_directory", Wasi::pathRemoveDirectory, I32, I32, I32);
+    def(f, "path_rename", Wasi::pathRename, I32, I32, I32, I32, I32, I32);
+    def(f, "path_symlink", Wasi::pathSymlink, I32, I32, I32, I32, I32);
+    def(f, "path_unlink_file", Wasi::pathUnlinkFile, I32, I32, I32);
     def(f, "poll_oneoff", Wasi::pollOneoff, I32, I32, I32, I32);
     f.put(
         "proc_exit",
@@ -394,30 +404,46 @@ public final class Wasi {
 
   // ---- descriptors ----
 
+  /** The open directory {@code fd}, or an errno: EBADF if not open or stdio, ENOTDIR if a file. */
+  private static Object dirFd(WasiContext c, int fd) {
+    Object entry = c.fd(fd);
+    if (entry instanceof DirFd) {
+      return entry;
+    }
+    return entry instanceof FileFd ? ENOTDIR : EBADF;
+  }
+
   private static int fdFdstatGet(Memory m, WasiContext c, long[] a) {
     Object fd = c.fd((int) a[0]);
+    int ptr = GuestPointers.bytes(m, u32(a[1]), 24);
     if (fd == null) {
       return EBADF;
     }
     int filetype;
+    int flags = 0;
     long base;
-    long inheriting = 0;
-    if (fd instanceof WasiContext.TreeFd) {
-      FileTree.Node node = ((WasiContext.TreeFd) fd).node;
-      filetype = node.isDirectory() ? FILETYPE_DIRECTORY : FILETYPE_REGULAR_FILE;
-      base = node.isDirectory() ? DIRECTORY_RIGHTS : FILE_RIGHTS;
-      // Directories pass on every right so that wasi-libc asks for what it means to do and
-      // path_open can answer EROFS to writes instead of silently downgrading them.
-      inheriting = node.isDirectory() ? ALL_RIGHTS : 0;
+    long inheriting;
+    if (fd instanceof DirFd dir) {
+      filetype = FILETYPE_DIRECTORY;
+      base = dir.base;
+      inheriting = dir.inheriting;
+    } else if (fd instanceof FileFd file) {
+      filetype = FILETYPE_REGULAR_FILE;
+      flags =
+          (file.append ? FDFLAGS_APPEND : 0)
+              | (file.nonblock ? FDFLAGS_NONBLOCK : 0)
+              | file.syncFlags;
+      base = file.base;
+      inheriting = file.inheriting;
     } else {
       // Stdio are pipes: not a character device, so wasi-libc buffers stdout fully.
       filetype = FILETYPE_UNKNOWN;
       base = c.isStdin(fd) ? STDIN_RIGHTS : STDOUT_RIGHTS;
+      inheriting = base;
     }
-    int ptr = GuestPointers.bytes(m, u32(a[1]), 24);
     m.writeByte(ptr, (byte) filetype);
     m.writeByte(ptr + 1, (byte) 0);
-    m.writeShort(ptr + 2, (short) 0);
+    m.writeShort(ptr + 2, (short) flags);
     m.writeI32(ptr + 4, 0);
     m.writeLong(ptr + 8, base);
     m.writeLong(ptr + 16, inheriting);
@@ -426,65 +452,213 @@ public final class Wasi {
 
   private static int fdFdstatSetFlags(Memory m, WasiContext c, long[] a) {
     Object fd = c.fd((int) a[0]);
-    if (fd == null) {
+    if (!(fd instanceof FileFd file)) {
+      // As wasmtime: only a file's flags can change.
       return EBADF;
     }
-    if (fd instanceof WasiContext.TreeFd && (a[1] & FDFLAGS_APPEND) != 0) {
-      return EROFS;
+    int flags = (int) a[1] & 0xFFFF;
+    if ((flags & (FDFLAGS_DSYNC | FDFLAGS_RSYNC | FDFLAGS_SYNC)) != 0) {
+      return EINVAL;
     }
+    if ((file.base & RIGHT_FD_FDSTAT_SET_FLAGS) == 0) {
+      return ENOTCAPABLE;
+    }
+    file.append = (flags & FDFLAGS_APPEND) != 0;
+    file.nonblock = (flags & FDFLAGS_NONBLOCK) != 0;
     return ESUCCESS;
+  }
+
+  /** Rights can only be dropped, as preview1 defines; stdio keeps its fixed rights. */
+  private static int fdFdstatSetRights(Memory m, WasiContext c, long[] a) {
+    Object fd = c.fd((int) a[0]);
+    long base = a[1];
+    long inheriting = a[2];
+    if (fd instanceof DirFd dir) {
+      if ((base & ~dir.base) != 0 || (inheriting & ~dir.inheriting) != 0) {
+        return ENOTCAPABLE;
+      }
+      dir.base = base;
+      dir.inheriting = inheriting;
+      return ESUCCESS;
+    }
+    if (fd instanceof FileFd file) {
+      if ((base & ~file.base) != 0 || (inheriting & ~file.inheriting) != 0) {
+        return ENOTCAPABLE;
+      }
+      file.base = base;
+      file.inheriting = inheriting;
+      return ESUCCESS;
+    }
+    return fd == null ? EBADF : ESUCCESS;
   }
 
   private static int fdFilestatGet(Memory m, WasiContext c, long[] a) {
     Object fd = c.fd((int) a[0]);
+    int ptr = GuestPointers.bytes(m, u32(a[1]), 64);
     if (fd == null) {
       return EBADF;
     }
-    if (fd instanceof WasiContext.TreeFd) {
-      writeFilestat(m, a[1], ((WasiContext.TreeFd) fd).node);
+    Inode node = inode(fd);
+    if (node == null) {
+      writeFilestat(m, ptr, 0, 0, FILETYPE_UNKNOWN, 0, 0, 0, 0, 0);
     } else {
-      writeFilestat(m, a[1], 0, FILETYPE_UNKNOWN, 0);
+      writeFilestat(m, ptr, node);
     }
     return ESUCCESS;
   }
 
-  private static void writeFilestat(Memory m, long ptr, FileTree.Node node) {
+  private static Inode inode(Object fd) {
+    if (fd instanceof DirFd dir) {
+      return dir.dir;
+    }
+    if (fd instanceof FileFd file) {
+      return file.file;
+    }
+    return null;
+  }
+
+  private static void writeFilestat(Memory m, int ptr, Inode node) {
     writeFilestat(
         m,
         ptr,
-        node.inode(),
+        TREE_DEVICE,
+        node.ino,
         node.isDirectory() ? FILETYPE_DIRECTORY : FILETYPE_REGULAR_FILE,
-        node.size());
+        node.nlink,
+        node.size(),
+        node.atim,
+        node.mtim,
+        node.ctim);
   }
 
-  private static void writeFilestat(Memory m, long guestPtr, long inode, int filetype, long size) {
-    int ptr = GuestPointers.bytes(m, u32(guestPtr), 64);
-    m.writeLong(ptr, 0); // dev
+  private static void writeFilestat(
+      Memory m,
+      int ptr,
+      long dev,
+      long inode,
+      int filetype,
+      long nlink,
+      long size,
+      long atim,
+      long mtim,
+      long ctim) {
+    m.writeLong(ptr, dev);
     m.writeLong(ptr + 8, inode);
     m.writeLong(ptr + 16, filetype & 0xFF); // filetype and padding
-    m.writeLong(ptr + 24, 1); // nlink
+    m.writeLong(ptr + 24, nlink);
     m.writeLong(ptr + 32, size);
-    m.writeLong(ptr + 40, 0); // atim
-    m.writeLong(ptr + 48, 0); // mtim
-    m.writeLong(ptr + 56, 0); // ctim
+    m.writeLong(ptr + 40, atim);
+    m.writeLong(ptr + 48, mtim);
+    m.writeLong(ptr + 56, ctim);
+  }
+
+  private static int fdFilestatSetSize(Memory m, WasiContext c, long[] a) {
+    Object fd = c.fd((int) a[0]);
+    if (!(fd instanceof FileFd file)) {
+      return fd instanceof DirFd ? EISDIR : EBADF;
+    }
+    if ((file.base & RIGHT_FD_FILESTAT_SET_SIZE) == 0) {
+      return ENOTCAPABLE;
+    }
+    if (!c.files().writable()) {
+      return EPERM;
+    }
+    if ((file.base & RIGHT_FD_WRITE) == 0) {
+      // Like ftruncate on a descriptor not open for writing.
+      return EINVAL;
+    }
+    return c.files().resize(file.file, a[1]);
+  }
+
+  private static int fdAllocate(Memory m, WasiContext c, long[] a) {
+    Object fd = c.fd((int) a[0]);
+    if (!(fd instanceof FileFd file)) {
+      return fd instanceof DirFd ? EBADF : fd == null ? EBADF : ESPIPE;
+    }
+    if ((file.base & RIGHT_FD_ALLOCATE) == 0) {
+      return ENOTCAPABLE;
+    }
+    long offset = a[1];
+    long len = a[2];
+    if (offset < 0 || len <= 0) {
+      return EINVAL;
+    }
+    if (!c.files().writable()) {
+      return EPERM;
+    }
+    if ((file.base & RIGHT_FD_WRITE) == 0) {
+      return EBADF;
+    }
+    long end = offset + len;
+    if (end < 0 || end > WasiFiles.MAX_FILE_BYTES) {
+      return EFBIG;
+    }
+    return end > file.file.size() ? c.files().resize(file.file, end) : ESUCCESS;
+  }
+
+  private static int fdFilestatSetTimes(Memory m, WasiContext c, long[] a) {
+    Object fd = c.fd((int) a[0]);
+    Inode node = inode(fd);
+    if (node == null) {
+      return EBADF;
+    }
+    long rights = fd instanceof DirFd dir ? dir.base : ((FileFd) fd).base;
+    if ((rights & RIGHT_FD_FILESTAT_SET_TIMES) == 0) {
+      return ENOTCAPABLE;
+    }
+    return setTimes(c, node, a[1], a[2], (int) a[3]);
+  }
+
+  /** utimensat: checks the flags, then (on a writable tree) sets the times. */
+  private static int setTimes(WasiContext c, Inode node, long atim, long mtim, int fstflags) {
+    if ((fstflags & ~0xF) != 0
+        || (fstflags & (FSTFLAGS_ATIM | FSTFLAGS_ATIM_NOW)) == (FSTFLAGS_ATIM | FSTFLAGS_ATIM_NOW)
+        || (fstflags & (FSTFLAGS_MTIM | FSTFLAGS_MTIM_NOW))
+            == (FSTFLAGS_MTIM | FSTFLAGS_MTIM_NOW)) {
+      return EINVAL;
+    }
+    if (!c.files().writable()) {
+      return EPERM;
+    }
+    long now = WasiFiles.now();
+    if ((fstflags & FSTFLAGS_ATIM) != 0) {
+      node.atim = atim;
+    } else if ((fstflags & FSTFLAGS_ATIM_NOW) != 0) {
+      node.atim = now;
+    }
+    if ((fstflags & FSTFLAGS_MTIM) != 0) {
+      node.mtim = mtim;
+    } else if ((fstflags & FSTFLAGS_MTIM_NOW) != 0) {
+      node.mtim = now;
+    }
+    if (fstflags != 0) {
+      node.ctim = now;
+    }
+    return ESUCCESS;
   }
 
   private static int fdPrestatGet(Memory m, WasiContext c, long[] a) {
-    if (!isPreopen(c, (int) a[0])) {
+    Object fd = c.fd((int) a[0]);
+    int ptr = GuestPointers.bytes(m, u32(a[1]), 8);
+    if (!(fd instanceof DirFd dir) || !dir.preopen) {
       return EBADF;
     }
-    int ptr = GuestPointers.bytes(m, u32(a[1]), 8);
     m.writeI32(ptr, 0); // tag: directory, and padding
     m.writeI32(ptr + 4, 1); // length of "/"
     return ESUCCESS;
   }
 
   private static int fdPrestatDirName(Memory m, WasiContext c, long[] a) {
-    if (!isPreopen(c, (int) a[0])) {
-      return EBADF;
-    }
+    Object fd = c.fd((int) a[0]);
     long length = u32(a[2]);
     int buffer = GuestPointers.bytes(m, u32(a[1]), length);
+    if (fd == null) {
+      return EBADF;
+    }
+    if (!(fd instanceof DirFd dir) || !dir.preopen) {
+      // As wasmtime (and its legacy implementation) answer for a descriptor that is no preopen.
+      return ENOTDIR;
+    }
     if (length < 1) {
       return ENAMETOOLONG;
     }
@@ -492,31 +666,23 @@ public final class Wasi {
     return ESUCCESS;
   }
 
-  private static boolean isPreopen(WasiContext c, int fd) {
-    Object entry = c.fd(fd);
-    return fd == WasiContext.PREOPEN
-        && entry instanceof WasiContext.TreeFd
-        && ((WasiContext.TreeFd) entry).parent == null;
-  }
-
   private static int fdAdvise(Memory m, WasiContext c, long[] a) {
     Object fd = c.fd((int) a[0]);
     if (fd == null) {
       return EBADF;
     }
-    if (!(fd instanceof WasiContext.TreeFd)) {
-      return ESPIPE;
+    if (!(fd instanceof FileFd file)) {
+      return fd instanceof DirFd ? EBADF : ESPIPE;
     }
-    return ((WasiContext.TreeFd) fd).node.isDirectory() ? EBADF : ESUCCESS;
+    if (a[1] < 0 || a[2] < 0 || (a[3] & 0xFF) > 5) {
+      return EINVAL;
+    }
+    return (file.base & RIGHT_FD_ADVISE) == 0 ? ENOTCAPABLE : ESUCCESS;
   }
 
-  /** Answer to a write-like operation on a descriptor (allocate, set size or times). */
-  private static int writeOnFd(WasiContext c, int fdNumber) {
-    Object fd = c.fd(fdNumber);
-    if (fd == null) {
-      return EBADF;
-    }
-    return fd instanceof WasiContext.TreeFd ? EROFS : EINVAL;
+  private static int fdSync(Memory m, WasiContext c, long[] a) {
+    // Everything is in memory: a sync of any open descriptor is done as soon as asked.
+    return c.fd((int) a[0]) != null ? ESUCCESS : EBADF;
   }
 
   private static int notSocket(WasiContext c, int fd) {
@@ -525,17 +691,26 @@ public final class Wasi {
 
   private static int fdWrite(Memory m, WasiContext c, long[] a) {
     Object fd = c.fd((int) a[0]);
+    long[] iovecs = GuestPointers.iovecs(m, u32(a[1]), u32(a[2]));
+    int writtenAt = GuestPointers.bytes(m, u32(a[3]), 4);
     if (fd == null) {
       return EBADF;
     }
+    if (fd instanceof FileFd file) {
+      long position = file.append ? file.file.size() : file.position;
+      long[] written = {0};
+      int errno = writeFile(m, c, file, position, iovecs, written);
+      if (errno != ESUCCESS && written[0] == 0) {
+        return errno;
+      }
+      file.position = position + written[0];
+      m.writeI32(writtenAt, (int) written[0]);
+      return ESUCCESS;
+    }
     boolean stdout = c.isStdout(fd);
     if (!stdout && !c.isStderr(fd)) {
-      return fd instanceof WasiContext.TreeFd && ((WasiContext.TreeFd) fd).node.isDirectory()
-          ? EISDIR
-          : EBADF;
+      return EBADF;
     }
-    long[] iovecs = GuestPointers.iovecs(m, u32(a[1]), u32(a[2]));
-    int writtenAt = GuestPointers.bytes(m, u32(a[3]), 4);
     long written = 0;
     for (int i = 0; i < iovecs.length; i += 2) {
       int base = (int) iovecs[i];
@@ -553,34 +728,74 @@ public final class Wasi {
 
   private static int fdPwrite(Memory m, WasiContext c, long[] a) {
     Object fd = c.fd((int) a[0]);
+    long[] iovecs = GuestPointers.iovecs(m, u32(a[1]), u32(a[2]));
+    int writtenAt = GuestPointers.bytes(m, u32(a[4]), 4);
     if (fd == null) {
       return EBADF;
     }
-    return fd instanceof WasiContext.TreeFd ? EBADF : ESPIPE;
+    if (!(fd instanceof FileFd file)) {
+      return fd instanceof DirFd ? EBADF : ESPIPE;
+    }
+    if (a[3] < 0) {
+      return EINVAL;
+    }
+    // As Linux (and wasmtime): a descriptor in append mode writes at the end whatever the offset.
+    long position = file.append ? file.file.size() : a[3];
+    long[] written = {0};
+    int errno = writeFile(m, c, file, position, iovecs, written);
+    if (errno != ESUCCESS && written[0] == 0) {
+      return errno;
+    }
+    m.writeI32(writtenAt, (int) written[0]);
+    return ESUCCESS;
+  }
+
+  /**
+   * Writes checked iovecs to a file at {@code position}; {@code written[0]} gets the count. Returns
+   * an errno (a partial write reports its count, as write(2) does).
+   */
+  private static int writeFile(
+      Memory m, WasiContext c, FileFd file, long position, long[] iovecs, long[] written) {
+    if ((file.base & RIGHT_FD_WRITE) == 0) {
+      return EBADF;
+    }
+    if (!c.files().writable()) {
+      return EPERM;
+    }
+    long pos = position;
+    for (int i = 0; i < iovecs.length; i += 2) {
+      int len = (int) iovecs[i + 1];
+      int errno = c.files().write(file.file, pos, m, (int) iovecs[i], len);
+      if (errno != ESUCCESS) {
+        return errno;
+      }
+      pos += len;
+      written[0] += len;
+    }
+    return ESUCCESS;
   }
 
   private static int fdRead(Memory m, WasiContext c, long[] a) {
     Object fd = c.fd((int) a[0]);
+    long[] iovecs = GuestPointers.iovecs(m, u32(a[1]), u32(a[2]));
+    int readAt = GuestPointers.bytes(m, u32(a[3]), 4);
     if (fd == null) {
       return EBADF;
     }
-    if (!c.isStdin(fd) && !(fd instanceof WasiContext.TreeFd)) {
-      return EBADF;
-    }
-    if (fd instanceof WasiContext.TreeFd && ((WasiContext.TreeFd) fd).node.isDirectory()) {
-      return EISDIR;
-    }
-    long[] iovecs = GuestPointers.iovecs(m, u32(a[1]), u32(a[2]));
-    int readAt = GuestPointers.bytes(m, u32(a[3]), 4);
     long read = 0;
     if (c.isStdin(fd)) {
       for (int i = 0; i < iovecs.length && c.stdinRemaining() > 0; i += 2) {
         read += c.readStdin(m, (int) iovecs[i], iovecs[i + 1]);
       }
-    } else {
-      WasiContext.TreeFd file = (WasiContext.TreeFd) fd;
-      read = readFile(m, file.node, file.position, iovecs);
+    } else if (fd instanceof FileFd file) {
+      if ((file.base & RIGHT_FD_READ) == 0) {
+        return EBADF;
+      }
+      read = readFile(m, file.file, file.position, iovecs);
       file.position += read;
+    } else {
+      // A directory, stdout or stderr: as wasmtime answers.
+      return EBADF;
     }
     m.writeI32(readAt, (int) read);
     return ESUCCESS;
@@ -588,70 +803,73 @@ public final class Wasi {
 
   private static int fdPread(Memory m, WasiContext c, long[] a) {
     Object fd = c.fd((int) a[0]);
+    long[] iovecs = GuestPointers.iovecs(m, u32(a[1]), u32(a[2]));
+    int readAt = GuestPointers.bytes(m, u32(a[4]), 4);
     if (fd == null) {
       return EBADF;
     }
-    if (!(fd instanceof WasiContext.TreeFd)) {
-      return ESPIPE;
+    if (!(fd instanceof FileFd file)) {
+      return fd instanceof DirFd ? EBADF : ESPIPE;
     }
-    FileTree.Node node = ((WasiContext.TreeFd) fd).node;
-    if (node.isDirectory()) {
-      return EISDIR;
+    if ((file.base & RIGHT_FD_READ) == 0) {
+      return EBADF;
     }
     if (a[3] < 0) {
       return EINVAL;
     }
-    long[] iovecs = GuestPointers.iovecs(m, u32(a[1]), u32(a[2]));
-    int readAt = GuestPointers.bytes(m, u32(a[4]), 4);
-    m.writeI32(readAt, (int) readFile(m, node, a[3], iovecs));
+    m.writeI32(readAt, (int) readFile(m, file.file, a[3], iovecs));
     return ESUCCESS;
   }
 
   /** Copies file content from {@code position} into checked iovecs; returns the count. */
-  private static long readFile(Memory m, FileTree.Node node, long position, long[] iovecs) {
-    byte[] content = node.content();
+  private static long readFile(Memory m, WasiFiles.File file, long position, long[] iovecs) {
+    byte[] content = file.array();
+    long size = file.size();
     long pos = position;
-    for (int i = 0; i < iovecs.length && pos < content.length; i += 2) {
-      int n = (int) Math.min(iovecs[i + 1], content.length - pos);
+    for (int i = 0; i < iovecs.length && pos < size; i += 2) {
+      int n = (int) Math.min(iovecs[i + 1], size - pos);
       m.write((int) iovecs[i], content, (int) pos, n);
       pos += n;
     }
-    return pos - position;
+    return Math.max(0, pos - position);
   }
 
   private static int fdSeek(Memory m, WasiContext c, long[] a) {
     Object fd = c.fd((int) a[0]);
+    int resultAt = GuestPointers.bytes(m, u32(a[3]), 8);
     if (fd == null) {
       return EBADF;
     }
-    if (!(fd instanceof WasiContext.TreeFd)) {
-      return ESPIPE;
+    if (!(fd instanceof FileFd file)) {
+      return fd instanceof DirFd ? EBADF : ESPIPE;
     }
-    WasiContext.TreeFd file = (WasiContext.TreeFd) fd;
-    if (file.node.isDirectory()) {
-      return EBADF;
-    }
-    long base;
-    switch ((int) a[2]) {
+    long offset = a[1];
+    long next;
+    switch ((int) a[2] & 0xFF) {
       case 0:
-        base = 0;
+        next = offset;
         break;
       case 1:
-        base = file.position;
+        next = file.position + offset;
+        if (offset > 0 && next < file.position) {
+          return EOVERFLOW;
+        }
         break;
       case 2:
-        base = file.node.size();
+        next = file.file.size() + offset;
+        if (offset > 0 && next < 0) {
+          return EOVERFLOW;
+        }
         break;
       default:
         return EINVAL;
     }
-    int resultAt = GuestPointers.bytes(m, u32(a[3]), 8);
-    long next = base + a[1];
-    if (a[1] > 0 && next < base) {
-      return EOVERFLOW;
-    }
     if (next < 0) {
       return EINVAL;
+    }
+    long needed = offset == 0 && (a[2] & 0xFF) == 1 ? RIGHT_FD_TELL | RIGHT_FD_SEEK : RIGHT_FD_SEEK;
+    if ((file.base & needed) == 0) {
+      return ENOTCAPABLE;
     }
     file.position = next;
     m.writeLong(resultAt, next);
@@ -660,37 +878,40 @@ public final class Wasi {
 
   private static int fdTell(Memory m, WasiContext c, long[] a) {
     Object fd = c.fd((int) a[0]);
+    int resultAt = GuestPointers.bytes(m, u32(a[1]), 8);
     if (fd == null) {
       return EBADF;
     }
-    if (!(fd instanceof WasiContext.TreeFd)) {
-      return ESPIPE;
+    if (!(fd instanceof FileFd file)) {
+      return fd instanceof DirFd ? EBADF : ESPIPE;
     }
-    WasiContext.TreeFd file = (WasiContext.TreeFd) fd;
-    if (file.node.isDirectory()) {
-      return EBADF;
+    if ((file.base & RIGHT_FD_TELL) == 0) {
+      return ENOTCAPABLE;
     }
-    m.writeLong(GuestPointers.bytes(m, u32(a[1]), 8), file.position);
+    m.writeLong(resultAt, file.position);
     return ESUCCESS;
   }
 
   private static int fdReaddir(Memory m, WasiContext c, long[] a) {
     Object fd = c.fd((int) a[0]);
-    if (fd == null) {
-      return EBADF;
-    }
-    if (!(fd instanceof WasiContext.TreeFd) || !((WasiContext.TreeFd) fd).node.isDirectory()) {
-      return ENOTDIR;
-    }
-    WasiContext.TreeFd dir = (WasiContext.TreeFd) fd;
     long bufLen = u32(a[2]);
     int buf = GuestPointers.bytes(m, u32(a[1]), bufLen);
     int usedAt = GuestPointers.bytes(m, u32(a[4]), 4);
+    if (fd == null) {
+      return EBADF;
+    }
+    if (!(fd instanceof DirFd dir)) {
+      return fd instanceof FileFd ? ENOTDIR : EBADF;
+    }
+    if ((dir.base & RIGHT_FD_READDIR) == 0) {
+      return ENOTCAPABLE;
+    }
     long cookie = a[3];
     if (cookie < 0) {
       return EINVAL;
     }
-    List<FileTree.Node> children = dir.node.children();
+    List<Map.Entry<String, Inode>> children =
+        cookie < Integer.MAX_VALUE ? c.files().list(dir.dir) : List.of();
     long entries = children.size() + 2L;
     int used = 0;
     byte[] header = new byte[24];
@@ -698,19 +919,16 @@ public final class Wasi {
       byte[] name;
       long inode;
       int type;
-      if (i == 0) {
-        name = DOT;
-        inode = dir.node.inode();
-        type = FILETYPE_DIRECTORY;
-      } else if (i == 1) {
-        name = DOT_DOT;
-        inode = dir.parent == null ? dir.node.inode() : dir.parent.inode();
+      if (i < 2) {
+        // ".." reports the directory's own inode, as wasmtime does: its parent may be outside.
+        name = i == 0 ? DOT : DOT_DOT;
+        inode = dir.dir.ino;
         type = FILETYPE_DIRECTORY;
       } else {
-        FileTree.Node child = children.get((int) (i - 2));
-        name = child.nameBytes();
-        inode = child.inode();
-        type = child.isDirectory() ? FILETYPE_DIRECTORY : FILETYPE_REGULAR_FILE;
+        Map.Entry<String, Inode> child = children.get((int) (i - 2));
+        name = child.getKey().getBytes(StandardCharsets.UTF_8);
+        inode = child.getValue().ino;
+        type = child.getValue().isDirectory() ? FILETYPE_DIRECTORY : FILETYPE_REGULAR_FILE;
       }
       Arrays.fill(header, (byte) 0);
       putLong(header, 0, i + 1);
@@ -740,65 +958,70 @@ public final class Wasi {
 
   // ---- paths ----
 
-  /** Outcome of resolving a path against a directory descriptor. */
-  private static final class Lookup {
-    final int errno;
-    final FileTree.Node node;
-    final FileTree.Node parent;
-
-    Lookup(int errno, FileTree.Node node, FileTree.Node parent) {
-      this.errno = errno;
-      this.node = node;
-      this.parent = parent;
+  /**
+   * A path resolved up to its last component against a directory descriptor: {@code dir} holds
+   * {@code name}; a null name means the path names {@code dir} itself ("." or "a/..").
+   */
+  private record Resolved(int errno, DirFd at, Dir dir, String name, boolean trailingSlash) {
+    Inode target(WasiContext c) {
+      return name == null ? dir : dir.child(c.files(), name);
     }
   }
 
-  private static Lookup lookup(WasiContext c, int dirFd, String path) {
-    Object fd = c.fd(dirFd);
-    if (fd == null) {
-      return new Lookup(EBADF, null, null);
+  /** Resolves all but the last component of {@code path}; checks the descriptor and the path. */
+  private static Resolved resolve(WasiContext c, int dirFd, String path) {
+    Object fd = dirFd(c, dirFd);
+    if (fd instanceof Integer errno) {
+      return new Resolved(errno, null, null, null, false);
     }
-    if (!(fd instanceof WasiContext.TreeFd) || !((WasiContext.TreeFd) fd).node.isDirectory()) {
-      return new Lookup(ENOTDIR, null, null);
+    DirFd at = (DirFd) fd;
+    if (path.indexOf('\0') >= 0) {
+      // No file name holds a NUL; wasmtime answers EINVAL.
+      return new Resolved(EINVAL, at, null, null, false);
     }
     if (escapes(path)) {
-      return new Lookup(ENOTCAPABLE, null, null);
+      return new Resolved(ENOTCAPABLE, at, null, null, false);
     }
     if (path.isEmpty()) {
-      return new Lookup(ENOENT, null, null);
+      return new Resolved(ENOENT, at, null, null, false);
     }
-    List<FileTree.Node> stack = new ArrayList<>();
-    WasiContext.TreeFd dir = (WasiContext.TreeFd) fd;
-    stack.add(dir.node);
+    List<String> segments = new ArrayList<>();
     for (String segment : path.split("/")) {
-      if (segment.isEmpty() || segment.equals(".")) {
-        continue;
+      if (!segment.isEmpty()) {
+        segments.add(segment);
       }
-      FileTree.Node current = stack.get(stack.size() - 1);
-      if (!current.isDirectory()) {
-        return new Lookup(ENOTDIR, null, null);
+    }
+    boolean trailingSlash = path.endsWith("/");
+    String last = segments.isEmpty() ? "." : segments.get(segments.size() - 1);
+    boolean lastIsName = !last.equals(".") && !last.equals("..");
+    int walk = lastIsName ? segments.size() - 1 : segments.size();
+    List<Dir> stack = new ArrayList<>();
+    stack.add(at.dir);
+    for (int i = 0; i < walk; i++) {
+      String segment = segments.get(i);
+      if (segment.equals(".")) {
+        continue;
       }
       if (segment.equals("..")) {
         stack.remove(stack.size() - 1);
         continue;
       }
-      FileTree.Node child = current.child(segment);
+      Inode child = stack.get(stack.size() - 1).child(c.files(), segment);
       if (child == null) {
-        return new Lookup(ENOENT, null, null);
+        return new Resolved(ENOENT, at, null, null, false);
       }
-      stack.add(child);
+      if (!(child instanceof Dir d)) {
+        return new Resolved(ENOTDIR, at, null, null, false);
+      }
+      stack.add(d);
     }
-    FileTree.Node node = stack.get(stack.size() - 1);
-    if (path.endsWith("/") && !node.isDirectory()) {
-      return new Lookup(ENOTDIR, null, null);
-    }
-    FileTree.Node parent = stack.size() > 1 ? stack.get(stack.size() - 2) : dir.parent;
-    return new Lookup(ESUCCESS, node, parent);
+    Dir dir = stack.get(stack.size() - 1);
+    return new Resolved(ESUCCESS, at, dir, lastIsName ? last : null, trailingSlash);
   }
 
   /** True if the path is absolute or climbs above the directory it is resolved against. */
   static boolean escapes(String path) {
-    if (path.startsWith("/") || path.indexOf('\0') >= 0) {
+    if (path.startsWith("/")) {
       return true;
     }
     int depth = 0;
@@ -814,77 +1037,344 @@ public final class Wasi {
     return false;
   }
 
+  /** The guest's path, checked; EILSEQ if it is not UTF-8, as wasmtime answers. */
   private static String readPath(Memory m, long ptr, long len) {
-    return new String(GuestPointers.path(m, u32(ptr), u32(len)), StandardCharsets.UTF_8);
+    byte[] bytes = GuestPointers.path(m, u32(ptr), u32(len));
+    try {
+      return StandardCharsets.UTF_8
+          .newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(bytes))
+          .toString();
+    } catch (CharacterCodingException e) {
+      throw Refused.EILSEQ;
+    }
   }
 
-  /** Answer to creating, removing or changing something under a directory: never allowed. */
-  private static int writeOnPath(Memory m, WasiContext c, long dirFd, long ptr, long len) {
-    String path = readPath(m, ptr, len);
-    Object fd = c.fd((int) dirFd);
-    if (fd == null) {
-      return EBADF;
+  /** The inode a path names, or an errno as an Integer. */
+  private static Object lookup(WasiContext c, int dirFd, String path, long right) {
+    Resolved r = resolve(c, dirFd, path);
+    if (r.at() != null && (r.at().base & right) == 0) {
+      return ENOTCAPABLE;
     }
-    if (!(fd instanceof WasiContext.TreeFd) || !((WasiContext.TreeFd) fd).node.isDirectory()) {
+    if (r.errno() != ESUCCESS) {
+      return r.errno();
+    }
+    Inode node = r.target(c);
+    if (node == null) {
+      return ENOENT;
+    }
+    if (r.trailingSlash() && !node.isDirectory()) {
       return ENOTDIR;
     }
-    return escapes(path) ? ENOTCAPABLE : EROFS;
+    return node;
   }
 
-  private static int writeOnPaths(
-      Memory m, WasiContext c, long fd1, long ptr1, long len1, long fd2, long ptr2, long len2) {
-    readPath(m, ptr2, len2);
-    int first = writeOnPath(m, c, fd1, ptr1, len1);
-    return first == EROFS ? writeOnPath(m, c, fd2, ptr2, len2) : first;
+  /**
+   * Resolves the parent of a path about to be changed: checks the right on the descriptor, then
+   * that the tree is writable (EPERM on a read-only tree, as wasmtime and Spin answer), then the
+   * path. The errno is in the result.
+   */
+  private static Resolved forChange(WasiContext c, int dirFd, String path, long right) {
+    Resolved r = resolve(c, dirFd, path);
+    if (r.at() == null) {
+      return r;
+    }
+    if ((r.at().base & right) == 0) {
+      return new Resolved(ENOTCAPABLE, r.at(), null, null, false);
+    }
+    if (r.errno() == ENOTCAPABLE) {
+      return r;
+    }
+    if (!c.files().writable()) {
+      return new Resolved(EPERM, r.at(), null, null, false);
+    }
+    return r;
   }
 
   private static int pathFilestatGet(Memory m, WasiContext c, long[] a) {
     String path = readPath(m, a[2], a[3]);
-    GuestPointers.bytes(m, u32(a[4]), 64);
-    Lookup found = lookup(c, (int) a[0], path);
-    if (found.errno != ESUCCESS) {
-      return found.errno;
+    int ptr = GuestPointers.bytes(m, u32(a[4]), 64);
+    Object found = lookup(c, (int) a[0], path, RIGHT_PATH_FILESTAT_GET);
+    if (found instanceof Integer errno) {
+      return errno;
     }
-    writeFilestat(m, a[4], found.node);
+    writeFilestat(m, ptr, (Inode) found);
     return ESUCCESS;
+  }
+
+  private static int pathFilestatSetTimes(Memory m, WasiContext c, long[] a) {
+    String path = readPath(m, a[2], a[3]);
+    Object found = lookup(c, (int) a[0], path, RIGHT_PATH_FILESTAT_SET_TIMES);
+    if (found instanceof Integer errno) {
+      return errno;
+    }
+    return setTimes(c, (Inode) found, a[4], a[5], (int) a[6]);
   }
 
   private static int pathReadlink(Memory m, WasiContext c, long[] a) {
     String path = readPath(m, a[1], a[2]);
     GuestPointers.bytes(m, u32(a[3]), u32(a[4]));
     GuestPointers.bytes(m, u32(a[5]), 4);
-    Lookup found = lookup(c, (int) a[0], path);
-    // Nothing in the tree is a symbolic link.
-    return found.errno != ESUCCESS ? found.errno : EINVAL;
+    Object found = lookup(c, (int) a[0], path, RIGHT_PATH_READLINK);
+    // Nothing in the tree is a symbolic link: readlink of anything else is EINVAL.
+    return found instanceof Integer errno ? errno : EINVAL;
+  }
+
+  private static int pathSymlink(Memory m, WasiContext c, long[] a) {
+    readPath(m, a[0], a[1]);
+    String path = readPath(m, a[3], a[4]);
+    Resolved r = forChange(c, (int) a[2], path, RIGHT_PATH_SYMLINK);
+    if (r.errno() != ESUCCESS) {
+      return r.errno();
+    }
+    if (r.name() == null || r.target(c) != null) {
+      return EEXIST;
+    }
+    // A tree built from an app's files has no symbolic links, and the overlay makes none.
+    return ENOTSUP;
+  }
+
+  private static int pathCreateDirectory(Memory m, WasiContext c, long[] a) {
+    String path = readPath(m, a[1], a[2]);
+    Resolved r = forChange(c, (int) a[0], path, RIGHT_PATH_CREATE_DIRECTORY);
+    if (r.errno() != ESUCCESS) {
+      return r.errno();
+    }
+    if (r.name() == null || r.target(c) != null) {
+      return EEXIST;
+    }
+    if (r.dir().removed) {
+      return ENOENT;
+    }
+    return c.files().create(r.dir(), r.name(), true) != null ? ESUCCESS : ENOSPC;
+  }
+
+  private static int pathRemoveDirectory(Memory m, WasiContext c, long[] a) {
+    String path = readPath(m, a[1], a[2]);
+    Resolved r = forChange(c, (int) a[0], path, RIGHT_PATH_REMOVE_DIRECTORY);
+    if (r.errno() != ESUCCESS) {
+      return r.errno();
+    }
+    if (r.name() == null) {
+      // rmdir(".") or of the descriptor's own directory.
+      return r.dir() == r.at().dir ? EINVAL : ENOTEMPTY;
+    }
+    Inode node = r.target(c);
+    if (node == null) {
+      return ENOENT;
+    }
+    if (!(node instanceof Dir dir)) {
+      return ENOTDIR;
+    }
+    if (!dir.entries(c.files()).isEmpty()) {
+      return ENOTEMPTY;
+    }
+    c.files().unlink(r.dir(), r.name());
+    return ESUCCESS;
+  }
+
+  private static int pathUnlinkFile(Memory m, WasiContext c, long[] a) {
+    String path = readPath(m, a[1], a[2]);
+    Resolved r = forChange(c, (int) a[0], path, RIGHT_PATH_UNLINK_FILE);
+    if (r.errno() != ESUCCESS) {
+      return r.errno();
+    }
+    Inode node = r.target(c);
+    if (node == null) {
+      return ENOENT;
+    }
+    if (node.isDirectory()) {
+      // As Linux answers unlink of a directory.
+      return EISDIR;
+    }
+    if (r.trailingSlash()) {
+      return ENOTDIR;
+    }
+    c.files().unlink(r.dir(), r.name());
+    return ESUCCESS;
+  }
+
+  private static int pathLink(Memory m, WasiContext c, long[] a) {
+    String from = readPath(m, a[2], a[3]);
+    String to = readPath(m, a[5], a[6]);
+    Resolved source = forChange(c, (int) a[0], from, RIGHT_PATH_LINK_SOURCE);
+    if (source.errno() != ESUCCESS) {
+      return source.errno();
+    }
+    Resolved target = forChange(c, (int) a[4], to, RIGHT_PATH_LINK_TARGET);
+    if (target.errno() != ESUCCESS) {
+      return target.errno();
+    }
+    Inode node = source.target(c);
+    if (node == null) {
+      return ENOENT;
+    }
+    if (node.isDirectory()) {
+      // Hard links to directories are not allowed (POSIX leaves it to the system; Linux: EPERM).
+      return EPERM;
+    }
+    if (source.trailingSlash()) {
+      return ENOTDIR;
+    }
+    if (target.name() == null || target.target(c) != null) {
+      return EEXIST;
+    }
+    if (target.trailingSlash()) {
+      return ENOENT;
+    }
+    if (target.dir().removed) {
+      return ENOENT;
+    }
+    return c.files().link(target.dir(), target.name(), node) ? ESUCCESS : ENOSPC;
+  }
+
+  private static int pathRename(Memory m, WasiContext c, long[] a) {
+    String from = readPath(m, a[1], a[2]);
+    String to = readPath(m, a[4], a[5]);
+    Resolved source = forChange(c, (int) a[0], from, RIGHT_PATH_RENAME_SOURCE);
+    if (source.errno() != ESUCCESS) {
+      return source.errno();
+    }
+    Resolved target = forChange(c, (int) a[3], to, RIGHT_PATH_RENAME_TARGET);
+    if (target.errno() != ESUCCESS) {
+      return target.errno();
+    }
+    if (source.name() == null || target.name() == null) {
+      // Renaming "." or ".." (or onto them): EBUSY on Linux for the root, EINVAL otherwise.
+      return EINVAL;
+    }
+    Inode node = source.target(c);
+    if (node == null) {
+      return ENOENT;
+    }
+    if (!node.isDirectory() && (source.trailingSlash() || target.trailingSlash())) {
+      return ENOTDIR;
+    }
+    Inode replaced = target.target(c);
+    if (replaced == node) {
+      return ESUCCESS;
+    }
+    if (node instanceof Dir dir && contains(c, dir, target.dir())) {
+      // Moving a directory into itself.
+      return EINVAL;
+    }
+    if (replaced != null) {
+      if (replaced.isDirectory() && !node.isDirectory()) {
+        return EISDIR;
+      }
+      if (!replaced.isDirectory() && node.isDirectory()) {
+        return ENOTDIR;
+      }
+      if (replaced instanceof Dir d && !d.entries(c.files()).isEmpty()) {
+        return ENOTEMPTY;
+      }
+    }
+    if (target.dir().removed) {
+      return ENOENT;
+    }
+    return c.files().rename(source.dir(), source.name(), target.dir(), target.name())
+        ? ESUCCESS
+        : ENOSPC;
+  }
+
+  /** True if {@code inner} is {@code dir} or lies below it. */
+  private static boolean contains(WasiContext c, Dir dir, Dir inner) {
+    if (dir == inner) {
+      return true;
+    }
+    for (Inode child : dir.entries(c.files()).values()) {
+      if (child instanceof Dir d && contains(c, d, inner)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static int pathOpen(Memory m, WasiContext c, long[] a) {
     int dirFd = (int) a[0];
     String path = readPath(m, a[2], a[3]);
     int fdAt = GuestPointers.bytes(m, u32(a[8]), 4);
-    int oflags = (int) a[4];
+    int oflags = (int) a[4] & 0xFFFF;
     long rights = a[5];
-    int fdflags = (int) a[7];
-    boolean writes =
-        (oflags & (OFLAGS_CREAT | OFLAGS_TRUNC | OFLAGS_EXCL)) != 0
-            || (rights & WRITE_RIGHTS) != 0
-            || (fdflags & FDFLAGS_APPEND) != 0;
-    if (writes) {
-      int answer = writeOnPath(m, c, dirFd, a[2], a[3]);
-      if (answer == EROFS && (oflags & OFLAGS_EXCL) != 0) {
-        Lookup existing = lookup(c, dirFd, path);
-        return existing.errno == ESUCCESS ? EEXIST : EROFS;
+    int fdflags = (int) a[7] & 0xFFFF;
+    boolean create = (oflags & OFLAGS_CREAT) != 0;
+    boolean truncate = (oflags & OFLAGS_TRUNC) != 0;
+    boolean write = (rights & RIGHT_FD_WRITE) != 0;
+    boolean directory = (oflags & OFLAGS_DIRECTORY) != 0;
+    Resolved r = resolve(c, dirFd, path);
+    if (r.at() == null) {
+      return r.errno();
+    }
+    long dirRights = r.at().base;
+    if ((dirRights & RIGHT_PATH_OPEN) == 0
+        || (create && (dirRights & RIGHT_PATH_CREATE_FILE) == 0)
+        || (truncate && (dirRights & RIGHT_PATH_FILESTAT_SET_SIZE) == 0)) {
+      return ENOTCAPABLE;
+    }
+    if (r.errno() != ESUCCESS) {
+      return r.errno();
+    }
+    if (directory && (create || truncate || (oflags & OFLAGS_EXCL) != 0)) {
+      return EINVAL;
+    }
+    // As wasmtime: on a read-only tree, anything that would create, truncate or write is EPERM.
+    if ((create || truncate || write) && !c.files().writable()) {
+      return EPERM;
+    }
+    Inode node = r.target(c);
+    if (node == null) {
+      if (!create) {
+        return ENOENT;
       }
-      return answer;
+      if (r.name() == null || r.trailingSlash()) {
+        return EISDIR;
+      }
+      if (r.dir().removed) {
+        return ENOENT;
+      }
+      node = c.files().create(r.dir(), r.name(), false);
+      if (node == null) {
+        return ENOSPC;
+      }
+    } else if (create && (oflags & OFLAGS_EXCL) != 0) {
+      return EEXIST;
     }
-    Lookup found = lookup(c, dirFd, path);
-    if (found.errno != ESUCCESS) {
-      return found.errno;
+    long inherited = r.at().inheriting;
+    Object entry;
+    if (node instanceof Dir dir) {
+      if (write || truncate) {
+        return EISDIR;
+      }
+      entry = new DirFd(dir, false, DIRECTORY_RIGHTS & inherited, inherited);
+    } else {
+      if (directory || r.trailingSlash()) {
+        return ENOTDIR;
+      }
+      WasiFiles.File file = (WasiFiles.File) node;
+      if (truncate) {
+        int errno = c.files().resize(file, 0);
+        if (errno != ESUCCESS) {
+          return errno;
+        }
+      }
+      // As wasmtime: readable unless opened only to write; writable if FD_WRITE was asked for.
+      long base = FILE_RIGHTS & inherited;
+      if ((rights & RIGHT_FD_READ) == 0 && write) {
+        base &= ~RIGHT_FD_READ;
+      }
+      if (!write) {
+        base &= ~RIGHT_FD_WRITE;
+      }
+      FileFd opened = new FileFd(file, base, base);
+      opened.append = (fdflags & FDFLAGS_APPEND) != 0;
+      opened.nonblock = (fdflags & FDFLAGS_NONBLOCK) != 0;
+      // Everything is in memory, so every write is already as synchronized as asked.
+      opened.syncFlags = fdflags & (FDFLAGS_DSYNC | FDFLAGS_RSYNC | FDFLAGS_SYNC);
+      entry = opened;
     }
-    if ((oflags & OFLAGS_DIRECTORY) != 0 && !found.node.isDirectory()) {
-      return ENOTDIR;
-    }
-    int fd = c.open(new WasiContext.TreeFd(found.node, found.parent));
+    int fd = c.open(entry);
     if (fd < 0) {
       return EMFILE;
     }
@@ -926,10 +1416,8 @@ public final class Wasi {
         long available = 0;
         if (fd != null && tag == EVENTTYPE_FD_READ && c.isStdin(fd)) {
           available = c.stdinRemaining();
-        } else if (fd instanceof WasiContext.TreeFd
-            && !((WasiContext.TreeFd) fd).node.isDirectory()) {
-          WasiContext.TreeFd file = (WasiContext.TreeFd) fd;
-          available = Math.max(0, file.node.size() - file.position);
+        } else if (fd instanceof FileFd file) {
+          available = Math.max(0, file.file.size() - file.position);
         }
         writeEvent(
             m, out + 32 * events++, m.readLong(sub), fd == null ? EBADF : ESUCCESS, tag, available);

@@ -25,15 +25,41 @@ public final class WasiContext {
   static final int PREOPEN = 3;
   static final int MAX_OPEN_FDS = 1024;
 
-  /** An open descriptor of the tree: the preopen, a directory or a file. */
-  static final class TreeFd {
-    final FileTree.Node node;
-    final FileTree.Node parent;
-    long position;
+  /** An open directory: the preopen or one opened under it. */
+  static final class DirFd {
+    final WasiFiles.Dir dir;
 
-    TreeFd(FileTree.Node node, FileTree.Node parent) {
-      this.node = node;
-      this.parent = parent;
+    /** The preopened directory (fd_prestat_get describes it), even after fd_renumber. */
+    final boolean preopen;
+
+    long base;
+    long inheriting;
+
+    DirFd(WasiFiles.Dir dir, boolean preopen, long base, long inheriting) {
+      this.dir = dir;
+      this.preopen = preopen;
+      this.base = base;
+      this.inheriting = inheriting;
+    }
+  }
+
+  /** An open regular file; FD_READ and FD_WRITE in its rights are how it was opened. */
+  static final class FileFd {
+    final WasiFiles.File file;
+    long position;
+    boolean append;
+    boolean nonblock;
+
+    /** The fdflags it was opened with besides append and nonblock (dsync, rsync, sync). */
+    int syncFlags;
+
+    long base;
+    long inheriting;
+
+    FileFd(WasiFiles.File file, long base, long inheriting) {
+      this.file = file;
+      this.base = base;
+      this.inheriting = inheriting;
     }
   }
 
@@ -51,6 +77,7 @@ public final class WasiContext {
   private byte[][] args;
   private byte[][] environment;
   private Object[] fds;
+  private final WasiFiles files;
   private BlockingListener blockingListener = BlockingListener.NONE;
   private boolean hasDeadline;
   private long deadlineNanos;
@@ -66,12 +93,36 @@ public final class WasiContext {
       long maxStdoutBytes,
       int maxStderrBytes,
       FileTree files) {
+    this(args, environment, stdin, maxStdoutBytes, maxStderrBytes, files, false, 0);
+  }
+
+  /**
+   * @param transientWrites whether the guest may change its files: the changes live in a
+   *     copy-on-write overlay of this invocation only, never in {@code files}
+   * @param maxTransientWriteBytes what the overlay may hold (new and copied file content, entries)
+   */
+  public WasiContext(
+      Supplier<List<String>> args,
+      Supplier<List<String>> environment,
+      byte[] stdin,
+      long maxStdoutBytes,
+      int maxStderrBytes,
+      FileTree files,
+      boolean transientWrites,
+      long maxTransientWriteBytes) {
     this.argsSource = requireNonNull(args, "args");
     this.environmentSource = requireNonNull(environment, "environment");
     this.stdin = requireNonNull(stdin, "stdin");
     this.stdout = new OutputBuffer(maxStdoutBytes, 1024);
     this.stderr = new TailBuffer(maxStderrBytes);
-    this.fds = new Object[] {STDIN_FD, STDOUT_FD, STDERR_FD, new TreeFd(files.root(), null)};
+    this.files = new WasiFiles(files, transientWrites, maxTransientWriteBytes);
+    this.fds =
+        new Object[] {
+          STDIN_FD,
+          STDOUT_FD,
+          STDERR_FD,
+          new DirFd(this.files.root(), true, Wasi.PREOPEN_RIGHTS, Wasi.INHERITED_RIGHTS)
+        };
   }
 
   /** The context of the invocation running on this thread. */
@@ -208,6 +259,10 @@ public final class WasiContext {
 
   // ---- descriptor table ----
 
+  WasiFiles files() {
+    return files;
+  }
+
   boolean isStdin(Object fd) {
     return fd == STDIN_FD;
   }
@@ -227,6 +282,14 @@ public final class WasiContext {
 
   /** Opens a new descriptor; -1 if too many are open. */
   int open(Object entry) {
+    int fd = place(entry);
+    if (fd >= 0 && entry instanceof FileFd file) {
+      files.opened(file.file);
+    }
+    return fd;
+  }
+
+  private int place(Object entry) {
     for (int i = 0; i < fds.length; i++) {
       if (fds[i] == null) {
         fds[i] = entry;
@@ -243,17 +306,30 @@ public final class WasiContext {
   }
 
   boolean close(int fd) {
-    if (fd(fd) == null) {
+    Object entry = fd(fd);
+    if (entry == null) {
       return false;
     }
     fds[fd] = null;
+    released(entry);
     return true;
   }
 
+  private void released(Object entry) {
+    if (entry instanceof FileFd file) {
+      files.closed(file.file);
+    }
+  }
+
+  /** Moves {@code from} to {@code to}, closing what {@code to} held; false unless both are open. */
   boolean renumber(int from, int to) {
     Object entry = fd(from);
-    if (entry == null || fd(to) == null) {
+    Object replaced = fd(to);
+    if (entry == null || replaced == null) {
       return false;
+    }
+    if (from != to) {
+      released(replaced);
     }
     fds[to] = entry;
     if (from != to) {
