@@ -4,10 +4,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,31 +11,27 @@ import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.GZIPInputStream;
 
 /**
  * SQLite built for wasm32-wasi during the test run, with our WAGI app {@code sqlite/sqlite-wagi.c}:
  * the amalgamation comes from a pinned release of the npm package better-sqlite3 (its tarball holds
- * {@code deps/sqlite3/sqlite3.c}), checked against the registry's sha512 integrity, and the built
- * module is cached under {@code target/sqlite} by the hash of its sources and flags. Nothing of
- * SQLite is in the repository. A failed download, check or build fails the test.
+ * {@code deps/sqlite3/sqlite3.c}) that scripts/fetch-test-sources.sh fetched, checked against the
+ * registry's sha512 integrity, and the built module is cached under {@code target/sqlite} by the
+ * hash of its sources and flags. Nothing of SQLite is in the repository. A missing or altered
+ * tarball, or a failed build, fails the test.
  */
 public final class SqliteGuest {
-  static final String PACKAGE_VERSION = "12.9.0";
-  static final String TARBALL =
-      "https://registry.npmjs.org/better-sqlite3/-/better-sqlite3-" + PACKAGE_VERSION + ".tgz";
-
-  /** {@code dist.integrity} of better-sqlite3@12.9.0 in the npm registry. */
-  static final String INTEGRITY =
-      "sha512-wqUv4Gm3toFpHDQmaKD4QhZm3g1DjUBI0yzS4UBl6lElUmXFYdTQmmEDpAFa5o8FiFiymURypEnfVHzILKaxqQ==";
+  /** Where the amalgamation comes from, shared with scripts/fetch-test-sources.sh. */
+  private static final Properties SOURCE = source();
 
   /**
    * -O1: the amalgamation takes a fraction of -O2's compile time; SQLite picks the wasi defaults
@@ -116,17 +108,24 @@ public final class SqliteGuest {
     return Files.readAllBytes(cached);
   }
 
-  /** sqlite3.c and sqlite3.h from the package tarball, downloaded once and checked. */
+  /**
+   * sqlite3.c and sqlite3.h from the package tarball that scripts/fetch-test-sources.sh fetched and
+   * this checks again. Tests never download: without the tarball the test fails, saying so.
+   */
   private static Map<String, byte[]> amalgamation(Path dir) throws IOException {
-    Path tarball = dir.resolve("better-sqlite3-" + PACKAGE_VERSION + ".tgz");
-    if (!Files.exists(tarball) || !integrityMatches(Files.readAllBytes(tarball))) {
-      byte[] downloaded = download();
-      if (!integrityMatches(downloaded)) {
-        throw new IOException(TARBALL + " does not match its registry integrity " + INTEGRITY);
-      }
-      Path partial = dir.resolve(tarball.getFileName() + ".part");
-      Files.write(partial, downloaded);
-      Files.move(partial, tarball, StandardCopyOption.REPLACE_EXISTING);
+    Path tarball = dir.resolve(Paths.get(SOURCE.getProperty("cache")).getFileName());
+    if (!Files.exists(tarball)) {
+      throw new IOException(
+          tarball
+              + " is missing: run scripts/fetch-test-sources.sh (./test does), which fetches "
+              + SOURCE.getProperty("tarball"));
+    }
+    if (!integrityMatches(Files.readAllBytes(tarball))) {
+      throw new IOException(
+          tarball
+              + " does not match its integrity "
+              + SOURCE.getProperty("integrity")
+              + ": delete it and run scripts/fetch-test-sources.sh");
     }
     Map<String, byte[]> wanted = new HashMap<>();
     try (InputStream in = new GZIPInputStream(Files.newInputStream(tarball))) {
@@ -159,29 +158,22 @@ public final class SqliteGuest {
     return new String(header, offset, end - offset, StandardCharsets.US_ASCII);
   }
 
-  private static byte[] download() throws IOException {
-    HttpClient client =
-        HttpClient.newBuilder()
-            .connectTimeout(Duration.ofSeconds(30))
-            .followRedirects(HttpClient.Redirect.NORMAL)
-            .build();
-    HttpRequest request =
-        HttpRequest.newBuilder(URI.create(TARBALL)).timeout(Duration.ofMinutes(2)).build();
-    try {
-      HttpResponse<byte[]> response = client.send(request, HttpResponse.BodyHandlers.ofByteArray());
-      if (response.statusCode() != 200) {
-        throw new IOException("GET " + TARBALL + " answered " + response.statusCode());
-      }
-      return response.body();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted while downloading " + TARBALL, e);
-    }
+  static boolean integrityMatches(byte[] tarball) {
+    String expected = SOURCE.getProperty("integrity").substring("sha512-".length());
+    return Base64.getEncoder().encodeToString(sha("SHA-512").digest(tarball)).equals(expected);
   }
 
-  static boolean integrityMatches(byte[] tarball) {
-    String expected = INTEGRITY.substring("sha512-".length());
-    return Base64.getEncoder().encodeToString(sha("SHA-512").digest(tarball)).equals(expected);
+  private static Properties source() {
+    Properties source = new Properties();
+    try (InputStream in = SqliteGuest.class.getResourceAsStream("/sqlite/source.properties")) {
+      if (in == null) {
+        throw new IllegalStateException("no test resource /sqlite/source.properties");
+      }
+      source.load(in);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return source;
   }
 
   private static MessageDigest sha(String algorithm) {
