@@ -29,12 +29,10 @@ import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpEntity;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
-import org.apache.pekko.http.javadsl.model.RequestEntity;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.javadsl.model.headers.RetryAfter;
-import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
 import org.apache.pekko.japi.function.Function;
 import org.apache.pekko.stream.Materializer;
 
@@ -106,23 +104,47 @@ public final class PublicIngress implements Function<HttpRequest, CompletionStag
               "app '" + app.name() + "' has no route for " + resolved.get().pathInApp()));
     }
     Routed routed = new Routed(app, limits, resolved.get(), match.get(), request, host);
-    RequestEntity entity = request.entity();
     CompletionStage<HttpResponse> response;
-    if (entity instanceof HttpEntity.Strict strict) {
+    if (request.entity() instanceof HttpEntity.Strict strict) {
       // Most requests arrive whole: no stream to run, no stage to hop through.
       if (strict.getData().size() > limits.maxBodyBytes()) {
         return done(tooLarge(app, limits));
       }
-      response = invoke(routed, strict);
+      response = invoke(routed, strict.getData());
     } else {
       response =
-          entity
-              .withSizeLimit(limits.maxBodyBytes())
-              .toStrict(settings.bodyReadTimeout().toMillis(), materializer)
-              .thenComposeAsync(body -> invoke(routed, body), SAME_THREAD);
+          RequestBodies.read(
+                  request, limits.maxBodyBytes(), settings.bodyReadTimeout(), materializer)
+              .thenComposeAsync(body -> answer(routed, body), SAME_THREAD);
     }
-    return response.handleAsync(
-        (ok, error) -> ok != null ? ok : failed(error, app, limits), SAME_THREAD);
+    return response.handleAsync((ok, error) -> ok != null ? ok : failed(error, app), SAME_THREAD);
+  }
+
+  /** Invokes the app with the body read, or says why the body was refused. */
+  private CompletionStage<HttpResponse> answer(Routed routed, RequestBodies.Outcome body) {
+    if (body instanceof RequestBodies.Read read) {
+      return invoke(routed, read.body());
+    }
+    HttpResponse refusal;
+    if (body instanceof RequestBodies.TooLarge tooLarge) {
+      refusal = tooLarge(routed.app(), routed.limits());
+      if (!tooLarge.drained()) {
+        refusal = refusal.addHeader(RequestBodies.CLOSE);
+      }
+    } else if (body instanceof RequestBodies.TimedOut) {
+      refusal =
+          text(
+                  StatusCodes.REQUEST_TIMEOUT,
+                  "request body did not arrive within "
+                      + settings.bodyReadTimeout().toMillis()
+                      + " ms")
+              .addHeader(RequestBodies.CLOSE);
+    } else {
+      refusal =
+          text(StatusCodes.BAD_REQUEST, "request body could not be read")
+              .addHeader(RequestBodies.CLOSE);
+    }
+    return done(refusal);
   }
 
   /** A request matched to an app and one of its routes. */
@@ -135,10 +157,10 @@ public final class PublicIngress implements Function<HttpRequest, CompletionStag
       String host) {}
 
   /** Asks the app's entity; a failure to even send the request becomes a failed stage. */
-  private CompletionStage<HttpResponse> invoke(Routed routed, HttpEntity.Strict body) {
+  private CompletionStage<HttpResponse> invoke(
+      Routed routed, org.apache.pekko.util.ByteString body) {
     try {
-      InvocationRequest invocation =
-          toInvocation(routed, ByteString.copyFrom(body.getData().asByteBuffer()));
+      InvocationRequest invocation = toInvocation(routed, ByteString.copyFrom(body.asByteBuffer()));
       int slot = ThreadLocalRandom.current().nextInt(catalog.settings().slotsPerApp());
       Duration timeout = catalog.settings().askTimeout(routed.limits());
       return sharding
@@ -265,11 +287,8 @@ public final class PublicIngress implements Function<HttpRequest, CompletionStag
         .addHeaders(headers);
   }
 
-  private HttpResponse failed(Throwable error, DeployedApp app, AppLimits limits) {
+  private HttpResponse failed(Throwable error, DeployedApp app) {
     Throwable cause = error instanceof CompletionException ? error.getCause() : error;
-    if (cause instanceof EntityStreamSizeException) {
-      return tooLarge(app, limits);
-    }
     if (cause instanceof TimeoutException) {
       return text(StatusCodes.GATEWAY_TIMEOUT, "app '" + app.name() + "' did not answer in time");
     }

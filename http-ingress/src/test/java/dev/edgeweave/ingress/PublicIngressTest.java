@@ -9,6 +9,7 @@ import dev.edgeweave.sharding.TestApps;
 import dev.edgeweave.wasmhost.TestGuests;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,6 +29,8 @@ class PublicIngressTest {
                 "chatty" { limits { max-stdout-bytes = 64 KiB } }
                 "slow" { limits { wall-time = 300ms } }
                 "single" { limits { wall-time = 2s, max-concurrency = 1, retry-after = 3s } }
+                # Above Pekko's own defaults for a whole entity (8 MiB).
+                "roomy" { limits { max-body-bytes = 8800 KiB, max-stdout-bytes = 8900 KiB } }
               }
               """)
           .withFallback(ConfigFactory.load());
@@ -57,6 +60,7 @@ class PublicIngressTest {
     kit.deploy(TestApps.app("slow").wagi("/...", "loop", TestGuests.wat("loop")));
     kit.deploy(TestApps.app("single").wagi("/...", "loop", TestGuests.wat("loop")));
     kit.deploy(TestApps.app("Camel-App").wagi("/...", "hello", TestGuests.c("hello")));
+    kit.deploy(TestApps.app("roomy").wagi("/...", "echo", TestGuests.c("echo")));
   }
 
   @AfterAll
@@ -182,6 +186,119 @@ class PublicIngressTest {
                 .header("Host", "small.localhost")
                 .POST(HttpRequest.BodyPublishers.ofString("fits")));
     assertEquals(200, ok.statusCode());
+  }
+
+  /** {@code size} zero bytes, made as they are sent; chunked unless {@code withLength}. */
+  private static HttpRequest.BodyPublisher zeros(long size, boolean withLength) {
+    HttpRequest.BodyPublisher stream =
+        HttpRequest.BodyPublishers.ofInputStream(
+            () ->
+                new java.io.InputStream() {
+                  private long left = size;
+
+                  @Override
+                  public int read() {
+                    if (left == 0) {
+                      return -1;
+                    }
+                    left--;
+                    return 0;
+                  }
+
+                  @Override
+                  public int read(byte[] b, int off, int len) {
+                    if (left == 0) {
+                      return -1;
+                    }
+                    int n = (int) Math.min(len, left);
+                    java.util.Arrays.fill(b, off, off + n, (byte) 0);
+                    left -= n;
+                    return n;
+                  }
+                });
+    return withLength ? HttpRequest.BodyPublishers.fromPublisher(stream, size) : stream;
+  }
+
+  @Test
+  void aBodyOfAnySizeOverTheAppsLimitShouldGet413WithOrWithoutContentLength() throws Exception {
+    for (long size : new long[] {5L << 20, 9L << 20, 64L << 20, 256L << 20}) {
+      for (boolean withLength : new boolean[] {true, false}) {
+        String what = (size >> 20) + " MiB " + (withLength ? "with Content-Length" : "chunked");
+        HttpResponse<String> response =
+            kit.send(
+                kit.request("/echo")
+                    .header("Host", "routes.localhost")
+                    .POST(zeros(size, withLength)));
+        assertEquals(413, response.statusCode(), what + ": " + response.body());
+        assertTrue(response.body().contains("4194304"), what + ": " + response.body());
+        // The node, and the same client's connections, keep serving.
+        HttpResponse<String> next =
+            kit.send(
+                kit.request("/echo")
+                    .header("Host", "routes.localhost")
+                    .POST(HttpRequest.BodyPublishers.ofString("after " + what)));
+        assertEquals(200, next.statusCode(), what + ": " + next.body());
+        assertTrue(next.body().contains("after " + what), next.body());
+      }
+    }
+  }
+
+  @Test
+  void aClientThatWaitsForContinueShouldGet413WithoutSendingItsBody() throws Exception {
+    // The JDK's client never gives up waiting for "100 Continue"; speak HTTP/1.1 directly.
+    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", kit.port())) {
+      socket.setSoTimeout(30_000);
+      socket
+          .getOutputStream()
+          .write(
+              ("POST /echo HTTP/1.1\r\nHost: routes.localhost\r\nContent-Length: "
+                      + (64L << 20)
+                      + "\r\nExpect: 100-continue\r\n\r\n")
+                  .getBytes(StandardCharsets.US_ASCII));
+      String head = new String(socket.getInputStream().readNBytes(12), StandardCharsets.US_ASCII);
+      assertEquals("HTTP/1.1 413", head);
+    }
+    assertEquals(200, get("routes.localhost", "/anything").statusCode());
+  }
+
+  @Test
+  void aBodyThatStopsArrivingShouldGet408AndTheConnectionClosed(@TempDir Path own)
+      throws Exception {
+    Config quick =
+        ConfigFactory.parseString("edgeweave.ingress.body-read-timeout = 1s").withFallback(CONFIG);
+    try (IngressTestKit slowKit = new IngressTestKit("PublicIngressTestSlowBody", quick, own);
+        java.net.Socket socket = new java.net.Socket("127.0.0.1", slowKit.port())) {
+      slowKit.deploy(TestApps.app("routes").wagi("/echo", "echo", TestGuests.c("echo")));
+      socket.setSoTimeout(30_000);
+      socket
+          .getOutputStream()
+          .write(
+              "POST /echo HTTP/1.1\r\nHost: routes.localhost\r\nContent-Length: 100\r\n\r\nonly ten."
+                  .getBytes(StandardCharsets.US_ASCII));
+      String response =
+          new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+      assertTrue(response.startsWith("HTTP/1.1 408"), response);
+      assertTrue(
+          response.toLowerCase(java.util.Locale.ROOT).contains("connection: close"), response);
+    }
+  }
+
+  @Test
+  void anAppsBodyLimitAbovePekkosDefaultsShouldBeWhatCounts() throws Exception {
+    for (boolean withLength : new boolean[] {true, false}) {
+      int size = 8600 * 1024;
+      HttpResponse<String> fits =
+          kit.send(
+              kit.request("/").header("Host", "roomy.localhost").POST(zeros(size, withLength)));
+      assertEquals(
+          200, fits.statusCode(), fits.body().substring(0, Math.min(200, fits.body().length())));
+      assertEquals("POST\n".length() + size, fits.body().length());
+      HttpResponse<String> over =
+          kit.send(
+              kit.request("/").header("Host", "roomy.localhost").POST(zeros(9L << 20, withLength)));
+      assertEquals(413, over.statusCode(), over.body());
+      assertTrue(over.body().contains(Integer.toString(8800 * 1024)), over.body());
+    }
   }
 
   @Test
