@@ -255,6 +255,16 @@ public final class AppBundle {
           placement(pl, field, excludes, files);
         }
       }
+      BundlePaths.fileAboveFile(files.keySet())
+          .ifPresent(
+              clash ->
+                  errors.add(
+                      where
+                          + "files: '"
+                          + clash[0]
+                          + "' is a file and also a directory of '"
+                          + clash[1]
+                          + "'"));
       if (errors.size() > before) {
         return Optional.empty();
       }

@@ -247,6 +247,35 @@ class AppBundleTest {
   }
 
   @Test
+  void aGuestPathMountedAsAFileAndAsADirectoryShouldBeRefusedWithTheReason() throws Exception {
+    BundleException mounts =
+        rejected(
+            "files = [\"notes.txt\", { source = \"static\", destination = \"/notes.txt\" }]",
+            Map.of("web.wasm", Fixtures.EMPTY_MODULE, "notes.txt", "n", "static/a.txt", "a"));
+    assertTrue(
+        mounts
+            .getMessage()
+            .contains("'/notes.txt' is a file and also a directory of '/notes.txt/a.txt'"),
+        mounts.getMessage());
+
+    byte[] zip =
+        zip(
+            new TreeMap<>(
+                Map.of(
+                    "spin.toml",
+                    utf8(Fixtures.manifest("app", "/...", "files = [\"**\"]")),
+                    "web.wasm",
+                    Fixtures.EMPTY_MODULE,
+                    "a",
+                    utf8("file"),
+                    "a/b",
+                    utf8("below a file"))));
+    BundleException zipped = assertThrows(BundleException.class, () -> AppBundle.fromZip(zip));
+    assertTrue(zipped.getMessage().contains("'a'"), zipped.getMessage());
+    assertTrue(zipped.getMessage().contains("'a/b'"), zipped.getMessage());
+  }
+
+  @Test
   void symbolicLinksShouldNotBeFollowed() throws IOException {
     Files.writeString(dir.resolve("secret.txt"), "secret");
     Path app = Files.createDirectories(dir.resolve("app"));

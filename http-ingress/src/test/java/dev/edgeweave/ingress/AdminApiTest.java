@@ -8,12 +8,17 @@ import com.typesafe.config.ConfigFactory;
 import dev.edgeweave.deploy.AppBundle;
 import dev.edgeweave.sharding.TestApps;
 import dev.edgeweave.wasmhost.TestGuests;
+import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Random;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.junit.jupiter.api.AfterAll;
@@ -100,5 +105,60 @@ class AdminApiTest {
       assertTrue(response.body().contains(Long.toString(12 << 20)), response.body());
       assertEquals(200, kit.send(request("/v1/status").GET()).statusCode());
     }
+  }
+
+  private static byte[] zip(java.nio.charset.Charset names, Map<String, byte[]> entries)
+      throws Exception {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (ZipOutputStream out = new ZipOutputStream(bytes, names)) {
+      for (Map.Entry<String, byte[]> e : entries.entrySet()) {
+        out.putNextEntry(new ZipEntry(e.getKey()));
+        out.write(e.getValue());
+        out.closeEntry();
+      }
+    }
+    return bytes.toByteArray();
+  }
+
+  private static HttpResponse<String> deploy(byte[] zip) throws Exception {
+    return kit.send(request("/v1/apps").POST(HttpRequest.BodyPublishers.ofByteArray(zip)));
+  }
+
+  @Test
+  void anEnvironmentVariableNameWithAnEqualsSignShouldGet400WithTheReason() throws Exception {
+    String manifest =
+        TestApps.app("env-equals")
+            .wagi("/...", "hello", TestGuests.c("hello"), "environment = { \"A=B\" = \"x\" }")
+            .manifest();
+    HttpResponse<String> response =
+        deploy(
+            zip(
+                StandardCharsets.UTF_8,
+                Map.of(
+                    "spin.toml",
+                    manifest.getBytes(StandardCharsets.UTF_8),
+                    "hello.wasm",
+                    TestGuests.c("hello"))));
+    assertEquals(400, response.statusCode(), response.body());
+    assertTrue(response.body().contains("A=B"), response.body());
+    assertTrue(response.body().contains("'='"), response.body());
+  }
+
+  @Test
+  void aZipEntryWhoseNameIsNotUtf8ShouldGet400WithTheReason() throws Exception {
+    String manifest = TestApps.app("latin").wagi("/...", "hello", TestGuests.c("hello")).manifest();
+    HttpResponse<String> response =
+        deploy(
+            zip(
+                StandardCharsets.ISO_8859_1,
+                Map.of(
+                    "spin.toml",
+                    manifest.getBytes(StandardCharsets.UTF_8),
+                    "hello.wasm",
+                    TestGuests.c("hello"),
+                    "caf\u00e9.txt",
+                    new byte[] {1})));
+    assertEquals(400, response.statusCode(), response.body());
+    assertTrue(response.body().contains("UTF-8"), response.body());
   }
 }
