@@ -6,6 +6,7 @@ import dev.edgeweave.ingress.AdminApi;
 import dev.edgeweave.ingress.AdminSettings;
 import dev.edgeweave.ingress.IngressSettings;
 import dev.edgeweave.ingress.PublicIngress;
+import dev.edgeweave.sharding.CatalogSettings;
 import dev.edgeweave.sharding.FunctionCatalog;
 import dev.edgeweave.sharding.FunctionEntity;
 import dev.edgeweave.sharding.FunctionSettings;
@@ -53,7 +54,9 @@ final class Guardian {
 
           FunctionSettings functionSettings = FunctionSettings.fromConfig(config);
           WasmEngine engine = WasmEngine.create(functionSettings.engineConfig());
-          FunctionCatalog catalog = new FunctionCatalog(repository, engine, functionSettings);
+          FunctionCatalog catalog =
+              new FunctionCatalog(
+                  repository, engine, functionSettings, CatalogSettings.fromConfig(config));
           FunctionEntity.init(system, catalog);
 
           IngressSettings ingress = IngressSettings.fromConfig(config);
@@ -89,6 +92,7 @@ final class Guardian {
               CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
               "close-wasm-engine",
               () -> {
+                catalog.close();
                 engine.close();
                 return CompletableFuture.completedFuture(Done.getInstance());
               });
