@@ -3,6 +3,7 @@ package dev.edgeweave.deploy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -233,5 +234,18 @@ class SpinManifestTest {
     assertEquals(
         List.of("spin.toml: line 4: arrays and inline tables nest more than 32 deep"),
         ((ManifestException) thrown.get()).errors());
+  }
+
+  @Test
+  void appNamesShouldBeSingleDnsLabels() throws Exception {
+    for (String good : List.of("a", "7", "Hello-C", "a-b-c", "x".repeat(63))) {
+      assertEquals(good, SpinManifest.parse(Fixtures.manifest(good, "/", "")).name(), good);
+    }
+    for (String bad : List.of("a.b", "x.hello-c", "a_b", "-a", "a-", "x".repeat(64), "é")) {
+      ManifestException e =
+          assertThrows(
+              ManifestException.class, () -> SpinManifest.parse(Fixtures.manifest(bad, "/", "")));
+      assertTrue(e.getMessage().contains("single DNS label"), bad + ": " + e.getMessage());
+    }
   }
 }

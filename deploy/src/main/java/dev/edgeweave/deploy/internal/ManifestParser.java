@@ -71,7 +71,12 @@ public final class ManifestParser {
    */
   static final int MAX_NESTING = 32;
 
-  private static final Pattern APP_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
+  /**
+   * One DNS label (RFC 1123): an app answers at {@code <name>.<domain>}, so a dot would make one
+   * app a subdomain of another.
+   */
+  private static final Pattern APP_NAME = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?");
+
   private static final String USE_WAGI = "use executor = { type = \"wagi\" }";
 
   private final List<String> errors = new ArrayList<>();
@@ -138,10 +143,10 @@ public final class ManifestParser {
             "application.name",
             "'"
                 + name
-                + "' must be 1 to "
+                + "' must be a single DNS label: 1 to "
                 + SpinManifest.MAX_APP_NAME_LENGTH
-                + " letters, digits, '-', '_' or '.', starting with a letter or digit"
-                + " (it names the app in URLs and on disk)");
+                + " letters, digits and '-', not starting or ending with '-'"
+                + " (it names the app in host names, URLs and on disk)");
       }
       version = string(app, "application", "version").orElse("");
       description = string(app, "application", "description").orElse("");
