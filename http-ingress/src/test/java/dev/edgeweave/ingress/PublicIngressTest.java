@@ -3,6 +3,8 @@ package dev.edgeweave.ingress;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.edgeweave.sharding.TestApps;
@@ -35,6 +37,9 @@ class PublicIngressTest {
               """)
           .withFallback(ConfigFactory.load());
 
+  /** What the "leaky" app logs on stderr before it fails. */
+  private static final String SECRET = "hunter2-correct-horse";
+
   @TempDir static Path dir;
   private static IngressTestKit kit;
 
@@ -61,6 +66,13 @@ class PublicIngressTest {
     kit.deploy(TestApps.app("single").wagi("/...", "loop", TestGuests.wat("loop")));
     kit.deploy(TestApps.app("Camel-App").wagi("/...", "hello", TestGuests.c("hello")));
     kit.deploy(TestApps.app("roomy").wagi("/...", "echo", TestGuests.c("echo")));
+    kit.deploy(
+        TestApps.app("leaky")
+            .wagi(
+                "/...",
+                "secret",
+                TestGuests.c("secret"),
+                "environment = { SECRET = \"" + SECRET + "\" }"));
   }
 
   @AfterAll
@@ -313,18 +325,17 @@ class PublicIngressTest {
   }
 
   @Test
-  void aGuestThatTrapsShouldGet500WithTheReason() throws Exception {
+  void aGuestThatTrapsShouldGet500SayingSo() throws Exception {
     HttpResponse<String> response = get("routes.localhost", "/trap");
     assertEquals(500, response.statusCode());
-    assertTrue(response.body().contains("trap"), response.body());
+    assertTrue(response.body().contains("app 'routes' trapped"), response.body());
   }
 
   @Test
   void aGuestThatExhaustsMemoryShouldGet500AndTheNodeKeepsServing() throws Exception {
     HttpResponse<String> response = get("routes.localhost", "/grow");
     assertEquals(500, response.statusCode());
-    assertTrue(response.body().contains("grow"), response.body());
-    assertTrue(response.body().contains("memory"), response.body());
+    assertTrue(response.body().contains("exceeded its memory limit"), response.body());
     assertEquals(200, get("routes.localhost", "/anything").statusCode());
   }
 
@@ -333,15 +344,14 @@ class PublicIngressTest {
     assertEquals(200, get("chatty.localhost", "/?32").statusCode());
     HttpResponse<String> response = get("chatty.localhost", "/?128");
     assertEquals(500, response.statusCode());
-    assertTrue(response.body().contains("bigout"), response.body());
-    assertTrue(response.body().contains("65536"), response.body());
+    assertTrue(response.body().contains("exceeded its output limit"), response.body());
   }
 
   @Test
   void aGuestThatLoopsShouldGet504AndTheNodeKeepsServing() throws Exception {
     HttpResponse<String> response = get("slow.localhost", "/");
     assertEquals(504, response.statusCode());
-    assertTrue(response.body().contains("loop"), response.body());
+    assertTrue(response.body().contains("exceeded its time limit"), response.body());
     assertEquals(200, get("routes.localhost", "/anything").statusCode());
   }
 
@@ -398,6 +408,78 @@ class PublicIngressTest {
   void aGuestThatWritesNothingShouldGet500SayingSo() throws Exception {
     HttpResponse<String> response = get("routes.localhost", "/cgi/?empty");
     assertEquals(500, response.statusCode(), response.body());
-    assertTrue(response.body().contains("cgi"), response.body());
+    assertTrue(response.body().contains("sent an invalid response"), response.body());
+  }
+
+  private static String requestId(HttpResponse<String> response) {
+    String id = response.headers().firstValue("x-request-id").orElse("");
+    assertTrue(id.matches("[0-9a-f]{16}"), "request id '" + id + "'");
+    return id;
+  }
+
+  @Test
+  void aFailingGuestsStderrShouldReachTheLogUnderTheRequestIdButNeverTheClient() throws Exception {
+    ch.qos.logback.classic.Logger logger =
+        (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(PublicIngress.class);
+    ListAppender<ILoggingEvent> logged = new ListAppender<>();
+    logged.start();
+    logger.addAppender(logged);
+    try {
+      for (String way : List.of("trap", "exit")) {
+        HttpResponse<String> response = get("leaky.localhost", "/?" + way);
+        assertEquals(500, response.statusCode(), response.body());
+        assertTrue(!response.body().contains(SECRET), way + ": " + response.body());
+        assertTrue(!response.body().contains("stderr"), way + ": " + response.body());
+        String kind = way.equals("trap") ? "trapped" : "exited with a non-zero exit code";
+        assertTrue(response.body().contains("app 'leaky' " + kind), response.body());
+        String id = requestId(response);
+        assertTrue(response.body().contains("request id: " + id), response.body());
+        List<String> lines =
+            logged.list.stream()
+                .map(ILoggingEvent::getFormattedMessage)
+                .filter(m -> m.contains(id))
+                .toList();
+        assertEquals(1, lines.size(), logged.list.toString());
+        assertTrue(lines.get(0).contains(SECRET), lines.get(0));
+        assertTrue(lines.get(0).contains("leaky"), lines.get(0));
+      }
+    } finally {
+      logger.detachAppender(logged);
+    }
+  }
+
+  @Test
+  void everyResponseShouldCarryItsOwnRequestId() throws Exception {
+    HttpResponse<String> ok = get("routes.localhost", "/anything");
+    HttpResponse<String> again = get("routes.localhost", "/anything");
+    HttpResponse<String> notFound = get("nope.localhost", "/");
+    HttpResponse<String> health = kit.get("/.well-known/spin/health");
+    assertEquals(
+        4,
+        java.util.Set.of(requestId(ok), requestId(again), requestId(notFound), requestId(health))
+            .size());
+    assertTrue(notFound.body().contains("request id: " + requestId(notFound)), notFound.body());
+  }
+
+  @Test
+  void withErrorDetailsExposedTheBodyShouldCarryTheDetails(@TempDir Path own) throws Exception {
+    Config exposing =
+        ConfigFactory.parseString("edgeweave.ingress.expose-error-details = on")
+            .withFallback(CONFIG);
+    try (IngressTestKit local = new IngressTestKit("PublicIngressTestExposing", exposing, own)) {
+      local.deploy(
+          TestApps.app("leaky")
+              .wagi(
+                  "/...",
+                  "secret",
+                  TestGuests.c("secret"),
+                  "environment = { SECRET = \"" + SECRET + "\" }"));
+      HttpResponse<String> response =
+          local.send(local.request("/?exit").header("Host", "leaky.localhost").GET());
+      assertEquals(500, response.statusCode());
+      assertTrue(response.body().contains("exited with code 3"), response.body());
+      assertTrue(response.body().contains(SECRET), response.body());
+      assertTrue(response.body().contains("request id: " + requestId(response)), response.body());
+    }
   }
 }

@@ -1,5 +1,6 @@
 package dev.edgeweave.node;
 
+import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.edgeweave.deploy.AppBundle;
 import dev.edgeweave.deploy.DeployedApp;
@@ -93,22 +94,14 @@ public final class Weave {
 
   private static int up(List<String> dirs, Map<String, String> options, PrintStream out)
       throws Exception {
-    Map<String, Object> overrides = new HashMap<>();
-    overrides.put("pekko.coordinated-shutdown.exit-jvm", "on");
-    if (options.containsKey("port")) {
-      overrides.put("edgeweave.ingress.port", Integer.parseInt(options.get("port")));
-    }
-    if (options.containsKey("admin-port")) {
-      overrides.put("edgeweave.admin.port", Integer.parseInt(options.get("admin-port")));
-    }
-    if (options.containsKey("data")) {
-      overrides.put("edgeweave.node.data-dir", options.get("data"));
-    }
     List<Path> apps = new ArrayList<>();
     for (String dir : dirs) {
       apps.addAll(appDirs(Path.of(dir)));
     }
-    Node node = Node.start(ConfigFactory.parseMap(overrides));
+    Node node =
+        Node.start(
+            ConfigFactory.parseMap(Map.of("pekko.coordinated-shutdown.exit-jvm", "on"))
+                .withFallback(upConfig(options)));
     for (Path dir : apps) {
       DeployedApp app = node.deployDirectory(dir);
       out.println("deployed " + app.name() + " from " + dir);
@@ -136,6 +129,24 @@ public final class Weave {
             + "); Ctrl-C stops");
     node.awaitTermination();
     return 0;
+  }
+
+  /**
+   * The settings `weave up` gives its node on top of the config files: the ports and data directory
+   * of its options, nothing else (public error bodies stay without details, as everywhere).
+   */
+  static Config upConfig(Map<String, String> options) {
+    Map<String, Object> overrides = new HashMap<>();
+    if (options.containsKey("port")) {
+      overrides.put("edgeweave.ingress.port", Integer.parseInt(options.get("port")));
+    }
+    if (options.containsKey("admin-port")) {
+      overrides.put("edgeweave.admin.port", Integer.parseInt(options.get("admin-port")));
+    }
+    if (options.containsKey("data")) {
+      overrides.put("edgeweave.node.data-dir", options.get("data"));
+    }
+    return ConfigFactory.parseMap(overrides);
   }
 
   /** An app directory, or each subdirectory holding a spin.toml. */

@@ -192,6 +192,24 @@ class NodeTest {
   }
 
   @Test
+  void aNodeStartedByWeaveUpShouldKeepAGuestsStderrOutOfPublicBodies() throws Exception {
+    Path app = TestApps.app("failing").wagi("/...", "exit", TestGuests.c("exit")).writeTo(dir);
+    Config up =
+        Weave.upConfig(
+            Map.of("port", "0", "admin-port", "0", "data", dir.resolve("data").toString()));
+    try (Node node = Node.start(up)) {
+      node.deployDirectory(app);
+      HttpResponse<String> failed = call(node, "failing", "/");
+      assertEquals(500, failed.statusCode());
+      // exit.c writes "something went wrong: database unreachable" to stderr, then exits 3.
+      assertTrue(!failed.body().contains("database unreachable"), failed.body());
+      String id = failed.headers().firstValue("x-request-id").orElseThrow();
+      assertTrue(failed.body().contains("exited with a non-zero exit code"), failed.body());
+      assertTrue(failed.body().contains("request id: " + id), failed.body());
+    }
+  }
+
+  @Test
   void theAdminTokenShouldBeGeneratedOnceAndKeptInTheDataDir() {
     Path data = dir.resolve("tokens");
     Config config = config(data);
