@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -57,6 +58,13 @@ public final class AppBundle {
     this.files = Collections.unmodifiableMap(new TreeMap<>(files));
   }
 
+  /**
+   * The directory the {@code weave} tool keeps a node's state in (admin token, blobs) by default,
+   * relative to where it runs: never part of an app, so {@code weave up .} in an app's directory
+   * does not mount it.
+   */
+  public static final String WEAVE_DIR = ".weave";
+
   /** Reads the app in {@code dir} (which holds spin.toml) with the default limits. */
   public static AppBundle fromDirectory(Path dir) throws BundleException {
     return fromDirectory(dir, BundleLimits.defaults());
@@ -64,21 +72,43 @@ public final class AppBundle {
 
   /**
    * Reads the app in {@code dir}. Only spin.toml and the files it refers to are read; symbolic
-   * links are not followed.
+   * links are not followed; {@value #WEAVE_DIR} is not part of the app.
    */
   public static AppBundle fromDirectory(Path dir, BundleLimits limits) throws BundleException {
+    return fromDirectory(dir, limits, List.of());
+  }
+
+  /**
+   * Reads the app in {@code dir}, leaving out {@value #WEAVE_DIR} and the {@code excluded}
+   * directories (a node's data directory): whatever the globs say, nothing in them, or resolving
+   * into them through links, becomes part of the app.
+   */
+  public static AppBundle fromDirectory(Path dir, BundleLimits limits, Collection<Path> excluded)
+      throws BundleException {
     Objects.requireNonNull(dir, "dir");
     Objects.requireNonNull(limits, "limits");
+    Objects.requireNonNull(excluded, "excluded");
     Path manifestPath = dir.resolve(MANIFEST_FILE);
     if (!Files.isRegularFile(manifestPath)) {
       throw new BundleException("no " + MANIFEST_FILE + " in " + dir);
     }
     try {
+      List<Path> hidden = new ArrayList<>(excluded);
+      hidden.add(dir.resolve(WEAVE_DIR));
+      Path realDir = dir.toRealPath();
+      for (Path h : hidden) {
+        Path realHidden = FileSource.real(h);
+        if (realDir.startsWith(realHidden)
+            || FileSource.real(manifestPath).startsWith(realHidden)) {
+          throw new BundleException(
+              "the app in " + dir + " is inside the node's data directory " + h + "; move it out");
+        }
+      }
       if (Files.size(manifestPath) > limits.maxFileBytes()) {
         throw new BundleException(
             MANIFEST_FILE + " is larger than " + limits.maxFileBytes() + " bytes");
       }
-      return build(Files.readAllBytes(manifestPath), FileSource.of(dir), limits);
+      return build(Files.readAllBytes(manifestPath), FileSource.of(dir, hidden), limits);
     } catch (IOException e) {
       throw new BundleException(List.of("cannot read " + dir + ": " + e.getMessage()), e);
     }

@@ -3,6 +3,7 @@ package dev.edgeweave.node;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.edgeweave.deploy.AppBundle;
+import dev.edgeweave.deploy.BundleLimits;
 import dev.edgeweave.deploy.DeployedApp;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -169,7 +170,10 @@ public final class Weave {
 
   private static int deploy(
       String dir, Map<String, String> options, PrintStream out, PrintStream err) throws Exception {
-    byte[] zip = AppBundle.zipDirectory(Path.of(dir));
+    // Like the node, never upload its data directory (the admin token) when it is in the app.
+    byte[] zip =
+        AppBundle.fromDirectory(Path.of(dir), BundleLimits.defaults(), List.of(dataDir(options)))
+            .toZip();
     return admin("POST", "/v1/apps", zip, options, out, err);
   }
 
@@ -209,16 +213,18 @@ public final class Weave {
     if (env != null && !env.isEmpty()) {
       return env;
     }
-    Path file =
-        Path.of(
-                options.getOrDefault(
-                    "data", ConfigFactory.load().getString("edgeweave.node.data-dir")))
-            .resolve("admin-token");
+    Path file = dataDir(options).resolve("admin-token");
     if (!Files.exists(file)) {
       throw new IllegalArgumentException(
           "no admin token: pass --token, set WEAVE_ADMIN_TOKEN, or run next to the node's " + file);
     }
     return Files.readString(file, StandardCharsets.UTF_8).trim();
+  }
+
+  /** The data directory of the node the options name: --data, else the configured one. */
+  private static Path dataDir(Map<String, String> options) {
+    return Path.of(
+        options.getOrDefault("data", ConfigFactory.load().getString("edgeweave.node.data-dir")));
   }
 
   private static String one(List<String> positional, String what) {
