@@ -14,8 +14,11 @@ import dev.edgeweave.wasmhost.GuestFunction;
 import dev.edgeweave.wasmhost.InvalidModuleException;
 import dev.edgeweave.wasmhost.WasmEngine;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -139,21 +142,24 @@ public final class FunctionCatalog implements AutoCloseable {
                   + "'; apps are addressed by host names, which ignore case");
         }
       }
-      Optional<DeployedApp> before = repository.get(manifest.name());
+      // The release being replaced drains from before the swap, so that no garbage collection of
+      // blobs in between finds it neither live nor draining.
+      Optional<Draining> before = repository.get(manifest.name()).map(this::startDraining);
       DeployedApp app;
       try {
         app = repository.deploy(bundle);
-      } catch (BundleException e) {
-        throw new DeployException(e.getMessage(), e);
-      } catch (IOException e) {
-        throw new DeployException(
-            "could not store app '" + manifest.name() + "': " + e.getMessage(), e);
+      } catch (BundleException | IOException | RuntimeException e) {
+        before.ifPresent(entry -> draining.remove(entry.app().digest(), entry));
+        if (e instanceof BundleException) {
+          throw new DeployException(e.getMessage(), e);
+        } else if (e instanceof IOException) {
+          throw new DeployException(
+              "could not store app '" + manifest.name() + "': " + e.getMessage(), e);
+        }
+        throw (RuntimeException) e;
       }
       // The same content deployed again is the same release: live again, not draining.
       draining.remove(app.digest());
-      before
-          .filter(previous -> !previous.digest().equals(app.digest()))
-          .ifPresent(this::startDraining);
       for (int i = 0; i < prepared.size(); i++) {
         cache(new FunctionKey(app.digest(), i), prepared.get(i));
       }
@@ -164,18 +170,23 @@ public final class FunctionCatalog implements AutoCloseable {
     }
   }
 
-  /** Removes an app; its requests fail with "unknown app" from now on, drained or not. */
+  /**
+   * Removes an app; its requests fail with "unknown app" from now on, drained or not, and the blobs
+   * no other app needs are deleted.
+   */
   public boolean remove(String name) throws IOException {
+    boolean removed;
     synchronized (lockFor(name)) {
       Optional<DeployedApp> live = repository.get(name);
-      boolean removed = repository.remove(name);
+      removed = repository.remove(name);
       live.ifPresent(app -> forget(app.digest()));
       draining.values().stream()
           .filter(d -> d.app().name().equals(name))
           .toList()
           .forEach(d -> stopDraining(d));
-      return removed;
     }
+    collectGarbage();
+    return removed;
   }
 
   public Optional<DeployedApp> app(String name) {
@@ -269,6 +280,11 @@ public final class FunctionCatalog implements AutoCloseable {
     return functions.size();
   }
 
+  /**
+   * Prepares a trigger of a stored release, reading its module and files from the repository.
+   *
+   * @throws UncheckedIOException if a blob is missing or corrupted: the node's fault, not the app's
+   */
   private GuestFunction prepare(DeployedApp app, int triggerIndex) throws DeployException {
     HttpTrigger trigger = app.manifest().triggers().get(triggerIndex);
     DeployedComponent component = app.components().get(trigger.componentId());
@@ -276,10 +292,26 @@ public final class FunctionCatalog implements AutoCloseable {
       throw new DeployException(
           "trigger " + trigger.route() + ": unknown component '" + trigger.componentId() + "'");
     }
-    ComponentSpec spec =
-        spec(app.name(), trigger, component.id(), component.environment(), component.files());
+    byte[] module;
+    Map<String, byte[]> files = new LinkedHashMap<>();
     try {
-      return engine.prepare(component.module(), spec);
+      module = repository.blob(component.moduleDigest());
+      Map<String, byte[]> byDigest = new HashMap<>();
+      for (Map.Entry<String, String> f : component.files().entrySet()) {
+        byte[] content = byDigest.get(f.getValue());
+        if (content == null) {
+          content = repository.blob(f.getValue());
+          byDigest.put(f.getValue(), content);
+        }
+        files.put(f.getKey(), content);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(
+          "app '" + app.name() + "' release " + app.digest() + ": " + e.getMessage(), e);
+    }
+    ComponentSpec spec = spec(app.name(), trigger, component.id(), component.environment(), files);
+    try {
+      return engine.prepare(module, spec);
     } catch (InvalidModuleException e) {
       throw new DeployException("component '" + component.id() + "': " + e.getMessage(), e);
     }
@@ -317,25 +349,40 @@ public final class FunctionCatalog implements AutoCloseable {
     }
   }
 
-  private void startDraining(DeployedApp previous) {
+  private Draining startDraining(DeployedApp previous) {
     Duration keep =
         settings.askTimeout(settings.limitsFor(previous.name())).plus(catalogSettings.drainGrace());
     Draining entry = new Draining(previous);
     draining.put(previous.digest(), entry);
     drainTimer.schedule(() -> drained(entry), keep.toNanos(), TimeUnit.NANOSECONDS);
+    return entry;
   }
 
-  /** No request routed to this release can arrive any more: drop it, unless it is live again. */
+  /**
+   * No request routed to this release can arrive any more: drop it, unless it is live again, and
+   * the blobs only it needed.
+   */
   private void drained(Draining entry) {
     DeployedApp app = entry.app();
     synchronized (lockFor(app.name())) {
-      if (draining.remove(app.digest(), entry)) {
-        boolean liveAgain =
-            repository.get(app.name()).map(a -> a.digest().equals(app.digest())).orElse(false);
-        if (!liveAgain) {
-          forget(app.digest());
-        }
+      if (!draining.remove(app.digest(), entry)) {
+        return;
       }
+      boolean liveAgain =
+          repository.get(app.name()).map(a -> a.digest().equals(app.digest())).orElse(false);
+      if (!liveAgain) {
+        forget(app.digest());
+      }
+    }
+    collectGarbage();
+  }
+
+  /** Deletes the blobs neither a deployed app nor a draining release needs. */
+  private void collectGarbage() {
+    try {
+      repository.collectGarbage(this::draining);
+    } catch (IOException | RuntimeException e) {
+      log.warn("could not delete unused blobs: {}", e.toString());
     }
   }
 

@@ -27,7 +27,29 @@ public interface FileSource {
   /** Reads a file known to exist, refusing to read more than {@code maxBytes}. */
   byte[] read(String path, long maxBytes) throws IOException;
 
-  /** Files held in memory (an unpacked zip, or a release read back from the blob store). */
+  /** Only the names of files (a stored release's), for laying paths out; nothing can be read. */
+  static FileSource listing(Collection<String> paths) {
+    List<String> sorted = paths.stream().sorted().toList();
+    java.util.Set<String> known = java.util.Set.copyOf(paths);
+    return new FileSource() {
+      @Override
+      public List<String> list() {
+        return sorted;
+      }
+
+      @Override
+      public Optional<Long> size(String path) {
+        return known.contains(path) ? Optional.of(0L) : Optional.empty();
+      }
+
+      @Override
+      public byte[] read(String path, long maxBytes) throws IOException {
+        throw new IOException("only the names of the files are known here, not " + path);
+      }
+    };
+  }
+
+  /** Files held in memory (an unpacked zip). */
   static FileSource of(Map<String, byte[]> files) {
     TreeMap<String, byte[]> sorted = new TreeMap<>(files);
     return new FileSource() {
