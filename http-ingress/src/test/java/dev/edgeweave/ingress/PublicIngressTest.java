@@ -26,6 +26,8 @@ class PublicIngressTest {
   private static final Config CONFIG =
       ConfigFactory.parseString(
               """
+              # Room to read and throw away the largest refused bodies on a busy machine.
+              edgeweave.ingress.body-read-timeout = 60s
               edgeweave.apps {
                 "small" { limits { max-body-bytes = 1 KiB, max-header-bytes = 2 KiB } }
                 "chatty" { limits { max-stdout-bytes = 64 KiB } }
