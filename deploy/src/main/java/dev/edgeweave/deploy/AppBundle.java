@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -57,6 +58,13 @@ public final class AppBundle {
     this.files = Collections.unmodifiableMap(new TreeMap<>(files));
   }
 
+  /**
+   * The directory the {@code weave} tool keeps a node's state in (admin token, blobs) by default,
+   * relative to where it runs: never part of an app, so {@code weave up .} in an app's directory
+   * does not mount it.
+   */
+  public static final String WEAVE_DIR = ".weave";
+
   /** Reads the app in {@code dir} (which holds spin.toml) with the default limits. */
   public static AppBundle fromDirectory(Path dir) throws BundleException {
     return fromDirectory(dir, BundleLimits.defaults());
@@ -64,21 +72,43 @@ public final class AppBundle {
 
   /**
    * Reads the app in {@code dir}. Only spin.toml and the files it refers to are read; symbolic
-   * links are not followed.
+   * links are not followed; {@value #WEAVE_DIR} is not part of the app.
    */
   public static AppBundle fromDirectory(Path dir, BundleLimits limits) throws BundleException {
+    return fromDirectory(dir, limits, List.of());
+  }
+
+  /**
+   * Reads the app in {@code dir}, leaving out {@value #WEAVE_DIR} and the {@code excluded}
+   * directories (a node's data directory): whatever the globs say, nothing in them, or resolving
+   * into them through links, becomes part of the app.
+   */
+  public static AppBundle fromDirectory(Path dir, BundleLimits limits, Collection<Path> excluded)
+      throws BundleException {
     Objects.requireNonNull(dir, "dir");
     Objects.requireNonNull(limits, "limits");
+    Objects.requireNonNull(excluded, "excluded");
     Path manifestPath = dir.resolve(MANIFEST_FILE);
     if (!Files.isRegularFile(manifestPath)) {
       throw new BundleException("no " + MANIFEST_FILE + " in " + dir);
     }
     try {
+      List<Path> hidden = new ArrayList<>(excluded);
+      hidden.add(dir.resolve(WEAVE_DIR));
+      Path realDir = dir.toRealPath();
+      for (Path h : hidden) {
+        Path realHidden = FileSource.real(h);
+        if (realDir.startsWith(realHidden)
+            || FileSource.real(manifestPath).startsWith(realHidden)) {
+          throw new BundleException(
+              "the app in " + dir + " is inside the node's data directory " + h + "; move it out");
+        }
+      }
       if (Files.size(manifestPath) > limits.maxFileBytes()) {
         throw new BundleException(
             MANIFEST_FILE + " is larger than " + limits.maxFileBytes() + " bytes");
       }
-      return build(Files.readAllBytes(manifestPath), FileSource.of(dir), limits);
+      return build(Files.readAllBytes(manifestPath), FileSource.of(dir, hidden), limits);
     } catch (IOException e) {
       throw new BundleException(List.of("cannot read " + dir + ": " + e.getMessage()), e);
     }
@@ -108,14 +138,35 @@ public final class AppBundle {
     }
   }
 
-  /** An app whose files are already in memory, keyed by bundle-relative path. */
-  static AppBundle fromFiles(String manifestText, Map<String, byte[]> files, BundleLimits limits)
+  /** Where each component of a release finds its module and files, without their content. */
+  record Layout(String id, String source, Map<String, String> files) {}
+
+  /**
+   * The components of {@code manifestText} laid out over the bundle-relative {@code paths} of a
+   * stored release: the same resolution as a deploy, reading nothing.
+   */
+  static Map<String, Layout> layout(String manifestText, Collection<String> paths)
       throws BundleException {
+    AppManifest manifest;
     try {
-      return build(manifestText.getBytes(StandardCharsets.UTF_8), FileSource.of(files), limits);
-    } catch (IOException e) {
-      throw new BundleException(List.of("cannot read files: " + e.getMessage()), e);
+      manifest = SpinManifest.parse(manifestText);
+    } catch (ManifestException e) {
+      throw new BundleException(e.errors(), e);
     }
+    Resolver r = new Resolver(FileSource.listing(paths), null);
+    Map<String, Layout> layouts = new LinkedHashMap<>();
+    try {
+      for (ComponentManifest c : manifest.components().values()) {
+        r.component(c)
+            .ifPresent(rc -> layouts.put(c.id(), new Layout(c.id(), rc.source(), rc.files())));
+      }
+    } catch (IOException e) {
+      throw new BundleException(List.of("cannot lay out files: " + e.getMessage()), e);
+    }
+    if (!r.errors.isEmpty()) {
+      throw new BundleException(r.errors, null);
+    }
+    return layouts;
   }
 
   /**
@@ -201,7 +252,19 @@ public final class AppBundle {
     Resolver r = new Resolver(source, limits);
     Map<String, BundledComponent> components = new LinkedHashMap<>();
     for (ComponentManifest c : manifest.components().values()) {
-      r.component(c).ifPresent(b -> components.put(c.id(), b));
+      Optional<Resolver.Resolved> resolved = r.component(c);
+      if (resolved.isPresent()) {
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        resolved.get().files().forEach((guest, path) -> files.put(guest, r.used.get(path)));
+        components.put(
+            c.id(),
+            new BundledComponent(
+                c.id(),
+                resolved.get().source(),
+                resolved.get().module(),
+                files,
+                resolved.get().files()));
+      }
     }
     if (!r.errors.isEmpty()) {
       throw new BundleException(r.errors, null);
@@ -209,8 +272,14 @@ public final class AppBundle {
     return new AppBundle(text, manifest, components, r.used);
   }
 
-  /** Finds each component's files, collecting every error, and counts what is read. */
+  /**
+   * Finds each component's files, collecting every error; with limits, also reads them, counting
+   * what is read (without, it only lays out paths: a stored release, read later by digest).
+   */
   private static final class Resolver {
+    /** A component's module (null when not read) and its files: guest path to bundle path. */
+    record Resolved(String source, byte[] module, Map<String, String> files) {}
+
     private final FileSource source;
     private final BundleLimits limits;
     private final List<String> errors = new ArrayList<>();
@@ -222,7 +291,7 @@ public final class AppBundle {
       this.limits = limits;
     }
 
-    Optional<BundledComponent> component(ComponentManifest c) throws IOException, BundleException {
+    Optional<Resolved> component(ComponentManifest c) throws IOException, BundleException {
       String where = "component '" + c.id() + "': ";
       int before = errors.size();
       byte[] module = null;
@@ -231,7 +300,7 @@ public final class AppBundle {
         errors.add(where + "source '" + c.source() + "' points outside the app directory");
       } else if (source.size(src.get()).isEmpty()) {
         errors.add(where + "source '" + c.source() + "' is not in the app");
-      } else {
+      } else if (limits != null) {
         module = read(src.get());
         wasmProblem(module).ifPresent(p -> errors.add(where + "source '" + c.source() + "' " + p));
       }
@@ -245,7 +314,7 @@ public final class AppBundle {
           excludes.add(BundlePaths.glob(n.get()));
         }
       }
-      Map<String, byte[]> files = new LinkedHashMap<>();
+      Map<String, String> files = new LinkedHashMap<>();
       for (int i = 0; i < c.files().size(); i++) {
         FileMount m = c.files().get(i);
         String field = where + "files[" + i + "] ";
@@ -255,14 +324,24 @@ public final class AppBundle {
           placement(pl, field, excludes, files);
         }
       }
+      BundlePaths.fileAboveFile(files.keySet())
+          .ifPresent(
+              clash ->
+                  errors.add(
+                      where
+                          + "files: '"
+                          + clash[0]
+                          + "' is a file and also a directory of '"
+                          + clash[1]
+                          + "'"));
       if (errors.size() > before) {
         return Optional.empty();
       }
-      return Optional.of(new BundledComponent(c.id(), src.get(), module, files));
+      return Optional.of(new Resolved(src.get(), module, files));
     }
 
     private void pattern(
-        String glob, String field, List<Pattern> excludes, Map<String, byte[]> files)
+        String glob, String field, List<Pattern> excludes, Map<String, String> files)
         throws IOException, BundleException {
       Optional<String> n = BundlePaths.normalize(glob);
       if (n.isEmpty() || n.get().isEmpty()) {
@@ -286,20 +365,20 @@ public final class AppBundle {
           return;
         }
         if (!excluded(n.get(), excludes)) {
-          files.put("/" + n.get(), read(n.get()));
+          mount(files, "/" + n.get(), n.get());
         }
         return;
       }
       Pattern re = BundlePaths.glob(n.get());
       for (String path : source.list()) {
         if (re.matcher(path).matches() && !excluded(path, excludes)) {
-          files.put("/" + path, read(path));
+          mount(files, "/" + path, path);
         }
       }
     }
 
     private void placement(
-        FileMount.Placement pl, String field, List<Pattern> excludes, Map<String, byte[]> files)
+        FileMount.Placement pl, String field, List<Pattern> excludes, Map<String, String> files)
         throws IOException, BundleException {
       Optional<String> dir = BundlePaths.normalize(pl.source());
       if (dir.isEmpty()) {
@@ -320,13 +399,22 @@ public final class AppBundle {
         if (path.startsWith(prefix)) {
           any = true;
           if (!excluded(path, excludes)) {
-            files.put(target + path.substring(prefix.length()), read(path));
+            mount(files, target + path.substring(prefix.length()), path);
           }
         }
       }
       if (!any) {
         errors.add(field + "source directory '" + pl.source() + "' is not in the app");
       }
+    }
+
+    /** Mounts bundle file {@code path} at {@code guest}, reading it when this resolver reads. */
+    private void mount(Map<String, String> files, String guest, String path)
+        throws IOException, BundleException {
+      if (limits != null) {
+        read(path);
+      }
+      files.put(guest, path);
     }
 
     private static boolean excluded(String path, List<Pattern> excludes) {

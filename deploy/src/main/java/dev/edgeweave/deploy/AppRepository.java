@@ -6,6 +6,7 @@ import dev.edgeweave.deploy.internal.Digests;
 import dev.edgeweave.deploy.internal.proto.ReleaseRecord;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -19,22 +20,29 @@ import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Deployed apps, kept in a content-addressed store on local disk so a restarted node serves them
- * again without a new upload.
+ * again without a new upload. In memory it keeps only what routing needs (manifests, routes,
+ * digests); modules and files are read from disk, by digest, when a function is prepared.
  *
  * <pre>
  * dataDir/
@@ -43,10 +51,11 @@ import org.slf4j.LoggerFactory;
  *   tmp/                  files being written; moved into place atomically
  * </pre>
  *
- * Every blob is checked against its name when read: an app whose blobs are missing or corrupted
- * fails to load (see {@link #loadFailures()}) while the others load. {@link #remove(String)} drops
- * the app but leaves its blobs: another app or release may share them, and nothing collects unused
- * blobs yet. Thread-safe.
+ * Every blob is checked against its name: at {@link #open}, by hashing it as it streams past (an
+ * app whose blobs are missing or corrupted fails to load, see {@link #loadFailures()}, while the
+ * others load), and again whenever it is read. {@link #remove(String)} drops the app but leaves its
+ * blobs: another app or a draining release may share them; {@link #collectGarbage} deletes those no
+ * app refers to any more. Thread-safe.
  */
 public final class AppRepository {
 
@@ -70,6 +79,8 @@ public final class AppRepository {
   private final Map<String, String> failures = new ConcurrentHashMap<>();
   // Serialises the last step of deploy/remove so the pointer on disk and the map agree.
   private final Object commitLock = new Object();
+  // Deploys write blobs before their pointer refers to them: garbage collection waits for them.
+  private final ReentrantReadWriteLock blobsInUse = new ReentrantReadWriteLock();
 
   private AppRepository(Path dataDir, BundleLimits limits) {
     this.dataDir = dataDir;
@@ -111,31 +122,111 @@ public final class AppRepository {
   public DeployedApp deploy(AppBundle bundle) throws BundleException, IOException {
     Objects.requireNonNull(bundle, "bundle");
     checkLimits(bundle);
-    Map<String, String> fileDigests = new TreeMap<>();
-    for (Map.Entry<String, byte[]> f : bundle.files().entrySet()) {
-      fileDigests.put(f.getKey(), putBlob(f.getValue()));
+    blobsInUse.readLock().lock();
+    try {
+      Map<String, String> fileDigests = new TreeMap<>();
+      for (Map.Entry<String, byte[]> f : bundle.files().entrySet()) {
+        fileDigests.put(f.getKey(), putBlob(f.getValue()));
+      }
+      Map<String, String> moduleDigests = new TreeMap<>();
+      bundle.components().forEach((id, c) -> moduleDigests.put(id, fileDigests.get(c.source())));
+      Instant deployedAt = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+      ReleaseRecord record =
+          ReleaseRecord.newBuilder()
+              .setAppName(bundle.name())
+              .setManifestToml(bundle.manifestText())
+              .putAllComponentModules(moduleDigests)
+              .putAllFiles(fileDigests)
+              .build();
+      String digest = putBlob(serialize(record));
+      Map<String, DeployedComponent> components = new LinkedHashMap<>();
+      for (BundledComponent c : bundle.components().values()) {
+        Map<String, String> files = new LinkedHashMap<>();
+        c.filePaths().forEach((guest, path) -> files.put(guest, fileDigests.get(path)));
+        components.put(
+            c.id(),
+            new DeployedComponent(
+                c.id(),
+                moduleDigests.get(c.id()),
+                files,
+                bundle.manifest().components().get(c.id()).environment()));
+      }
+      DeployedApp app =
+          new DeployedApp(
+              bundle.name(), digest, bundle.manifest(), bundle.routes(), components, deployedAt);
+      synchronized (commitLock) {
+        writeAtomically(
+            appsDir.resolve(bundle.name()),
+            (digest + " " + deployedAt.toEpochMilli() + "\n").getBytes(StandardCharsets.US_ASCII));
+        apps.put(app.name(), app);
+        failures.remove(app.name());
+      }
+      log.info("deployed app '{}' as release {}", app.name(), digest);
+      return app;
+    } finally {
+      blobsInUse.readLock().unlock();
     }
-    Map<String, String> moduleDigests = new TreeMap<>();
-    bundle.components().forEach((id, c) -> moduleDigests.put(id, fileDigests.get(c.source())));
-    Instant deployedAt = Instant.now().truncatedTo(ChronoUnit.MILLIS);
-    ReleaseRecord record =
-        ReleaseRecord.newBuilder()
-            .setAppName(bundle.name())
-            .setManifestToml(bundle.manifestText())
-            .putAllComponentModules(moduleDigests)
-            .putAllFiles(fileDigests)
-            .build();
-    String digest = putBlob(serialize(record));
-    DeployedApp app = toDeployedApp(bundle, digest, deployedAt, moduleDigests);
-    synchronized (commitLock) {
-      writeAtomically(
-          appsDir.resolve(bundle.name()),
-          (digest + " " + deployedAt.toEpochMilli() + "\n").getBytes(StandardCharsets.US_ASCII));
-      apps.put(app.name(), app);
-      failures.remove(app.name());
+  }
+
+  /**
+   * The content of a blob, checked against its digest: a module or a file of a deployed (or
+   * draining) release.
+   *
+   * @throws IOException if the blob is missing or its content does not hash to its name
+   */
+  public byte[] blob(String digest) throws IOException {
+    return readBlob(digest);
+  }
+
+  /**
+   * Deletes every blob that no app on disk refers to (its release record, modules and files),
+   * except those of the releases {@code alsoKeep} gives (releases still draining), asked while no
+   * deploy is writing blobs.
+   *
+   * @return how many blobs were deleted
+   */
+  public int collectGarbage(Supplier<Collection<DeployedApp>> alsoKeep) throws IOException {
+    blobsInUse.writeLock().lock();
+    try {
+      Set<String> keep = new HashSet<>();
+      for (DeployedApp app : alsoKeep.get()) {
+        keep.addAll(app.blobs());
+      }
+      List<Path> pointers = new ArrayList<>();
+      try (DirectoryStream<Path> dir = Files.newDirectoryStream(appsDir)) {
+        dir.forEach(pointers::add);
+      }
+      for (Path pointer : pointers) {
+        String name = pointer.getFileName().toString();
+        DeployedApp loaded = apps.get(name);
+        if (loaded != null) {
+          keep.addAll(loaded.blobs());
+          continue;
+        }
+        // An app that failed to load: keep whatever its record still names.
+        try {
+          String digest = Files.readString(pointer, StandardCharsets.US_ASCII).trim().split(" ")[0];
+          keep.add(digest);
+          keep.addAll(ReleaseRecord.parseFrom(readBlob(digest)).getFilesMap().values());
+        } catch (IOException e) {
+          log.debug("app '{}' keeps no blobs: {}", name, e.getMessage());
+        }
+      }
+      int deleted = 0;
+      try (DirectoryStream<Path> dir = Files.newDirectoryStream(blobs)) {
+        for (Path blob : dir) {
+          if (!keep.contains(blob.getFileName().toString()) && Files.deleteIfExists(blob)) {
+            deleted++;
+          }
+        }
+      }
+      if (deleted > 0) {
+        log.info("deleted {} blobs no app refers to", deleted);
+      }
+      return deleted;
+    } finally {
+      blobsInUse.writeLock().unlock();
     }
-    log.info("deployed app '{}' as release {}", app.name(), digest);
-    return app;
   }
 
   /** Every loaded app, by name. */
@@ -156,6 +247,7 @@ public final class AppRepository {
    * @return false if there was no such app
    */
   public boolean remove(String name) throws IOException {
+    // Its blobs stay until collectGarbage: a draining release or another app may need them.
     Objects.requireNonNull(name, "name");
     synchronized (commitLock) {
       boolean known = apps.remove(name) != null;
@@ -201,10 +293,11 @@ public final class AppRepository {
       dir.forEach(pointers::add);
     }
     pointers.sort(Comparator.naturalOrder());
+    Set<String> verified = new HashSet<>();
     for (Path pointer : pointers) {
       String name = pointer.getFileName().toString();
       try {
-        DeployedApp app = load(name, pointer);
+        DeployedApp app = load(name, pointer, verified);
         apps.put(name, app);
         log.info("loaded app '{}' (release {})", name, app.digest());
       } catch (IOException | BundleException e) {
@@ -216,7 +309,9 @@ public final class AppRepository {
     }
   }
 
-  private DeployedApp load(String name, Path pointer) throws IOException, BundleException {
+  /** Reads an app's release record and lays it out, checking its blobs without keeping them. */
+  private DeployedApp load(String name, Path pointer, Set<String> verified)
+      throws IOException, BundleException {
     // "<release digest> <deployed at, epoch millis>"
     String[] fields = Files.readString(pointer, StandardCharsets.US_ASCII).trim().split(" ");
     String digest = fields[0];
@@ -239,34 +334,36 @@ public final class AppRepository {
       throw new IOException(
           "release record " + digest + " belongs to app '" + record.getAppName() + "'");
     }
-    Map<String, byte[]> files = new LinkedHashMap<>();
-    for (Map.Entry<String, String> f : record.getFilesMap().entrySet()) {
-      files.put(f.getKey(), readBlob(f.getValue()));
+    for (String blob : new TreeSet<>(record.getFilesMap().values())) {
+      if (!verified.contains(blob)) {
+        verifyBlob(blob);
+        verified.add(blob);
+      }
     }
-    AppBundle bundle = AppBundle.fromFiles(record.getManifestToml(), files, limits);
-    Map<String, String> moduleDigests = new TreeMap<>(record.getComponentModulesMap());
-    for (BundledComponent c : bundle.components().values()) {
-      String expected = moduleDigests.get(c.id());
-      if (!Digests.sha256(c.module()).equals(expected)) {
+    Map<String, String> fileDigests = record.getFilesMap();
+    Map<String, AppBundle.Layout> layout =
+        AppBundle.layout(record.getManifestToml(), fileDigests.keySet());
+    AppManifest manifest;
+    try {
+      manifest = SpinManifest.parse(record.getManifestToml());
+    } catch (ManifestException e) {
+      throw new BundleException(e.errors(), e);
+    }
+    Map<String, DeployedComponent> components = new LinkedHashMap<>();
+    for (AppBundle.Layout c : layout.values()) {
+      String module = fileDigests.get(c.source());
+      if (module == null || !module.equals(record.getComponentModulesMap().get(c.id()))) {
         throw new IOException(
             "release record " + digest + " names another module for component '" + c.id() + "'");
       }
-    }
-    return toDeployedApp(bundle, digest, deployedAt, moduleDigests);
-  }
-
-  private static DeployedApp toDeployedApp(
-      AppBundle bundle, String digest, Instant deployedAt, Map<String, String> moduleDigests) {
-    Map<String, DeployedComponent> components = new LinkedHashMap<>();
-    for (BundledComponent c : bundle.components().values()) {
-      ComponentManifest m = bundle.manifest().components().get(c.id());
+      Map<String, String> files = new LinkedHashMap<>();
+      c.files().forEach((guest, path) -> files.put(guest, fileDigests.get(path)));
       components.put(
           c.id(),
           new DeployedComponent(
-              c.id(), moduleDigests.get(c.id()), c.module(), c.files(), m.environment()));
+              c.id(), module, files, manifest.components().get(c.id()).environment()));
     }
-    return new DeployedApp(
-        bundle.name(), digest, bundle.manifest(), bundle.routes(), components, deployedAt);
+    return new DeployedApp(name, digest, manifest, RouteTable.of(manifest), components, deployedAt);
   }
 
   private static byte[] serialize(ReleaseRecord record) throws IOException {
@@ -285,7 +382,7 @@ public final class AppRepository {
     Path path = blobs.resolve(digest);
     if (Files.isRegularFile(path)) {
       try {
-        readBlob(digest);
+        verifyBlob(digest);
         return digest;
       } catch (IOException corrupted) {
         log.warn("rewriting blob {}: {}", digest, corrupted.getMessage());
@@ -296,20 +393,40 @@ public final class AppRepository {
   }
 
   private byte[] readBlob(String digest) throws IOException {
-    if (!Digests.isSha256(digest)) {
-      throw new IOException("'" + digest + "' is not a sha256 digest");
-    }
+    Path path = blobPath(digest);
     byte[] bytes;
     try {
-      bytes = Files.readAllBytes(blobs.resolve(digest));
+      bytes = Files.readAllBytes(path);
     } catch (NoSuchFileException e) {
       throw new IOException("blob " + digest + " is missing", e);
     }
-    String actual = Digests.sha256(bytes);
+    checkDigest(digest, Digests.sha256(bytes));
+    return bytes;
+  }
+
+  /** Checks a blob against its name as it streams past, holding none of it. */
+  private void verifyBlob(String digest) throws IOException {
+    Path path = blobPath(digest);
+    String actual;
+    try (InputStream in = Files.newInputStream(path)) {
+      actual = Digests.sha256(in);
+    } catch (NoSuchFileException e) {
+      throw new IOException("blob " + digest + " is missing", e);
+    }
+    checkDigest(digest, actual);
+  }
+
+  private Path blobPath(String digest) throws IOException {
+    if (!Digests.isSha256(digest)) {
+      throw new IOException("'" + digest + "' is not a sha256 digest");
+    }
+    return blobs.resolve(digest);
+  }
+
+  private static void checkDigest(String digest, String actual) throws IOException {
     if (!actual.equals(digest)) {
       throw new IOException("blob " + digest + " is corrupted: its content hashes to " + actual);
     }
-    return bytes;
   }
 
   private void writeAtomically(Path target, byte[] bytes) throws IOException {

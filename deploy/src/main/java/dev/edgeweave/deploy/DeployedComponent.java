@@ -4,21 +4,17 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * A component of a deployed app, with everything the engine needs to run it. {@code moduleDigest}
- * is the lower-case hex SHA-256 of {@code module}; {@code files} maps guest absolute paths to
- * bytes. Arrays are shared, not copied: treat them as read-only.
+ * A component of a deployed app, as the repository keeps it in memory: what its module and files
+ * are, by digest, not their content, which stays in the blob store until a function is prepared
+ * ({@link AppRepository#blob(String)}). {@code moduleDigest} and the values of {@code files} are
+ * lower-case hex SHA-256; {@code files} maps guest absolute paths to them.
  */
 public record DeployedComponent(
-    String id,
-    String moduleDigest,
-    byte[] module,
-    Map<String, byte[]> files,
-    Map<String, String> environment) {
+    String id, String moduleDigest, Map<String, String> files, Map<String, String> environment) {
 
   public DeployedComponent {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(moduleDigest, "moduleDigest");
-    Objects.requireNonNull(module, "module");
     files = ComponentManifest.orderedCopy(files);
     environment = ComponentManifest.orderedCopy(environment);
   }

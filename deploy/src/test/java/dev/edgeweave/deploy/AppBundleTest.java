@@ -247,6 +247,98 @@ class AppBundleTest {
   }
 
   @Test
+  void aGuestPathMountedAsAFileAndAsADirectoryShouldBeRefusedWithTheReason() throws Exception {
+    BundleException mounts =
+        rejected(
+            "files = [\"notes.txt\", { source = \"static\", destination = \"/notes.txt\" }]",
+            Map.of("web.wasm", Fixtures.EMPTY_MODULE, "notes.txt", "n", "static/a.txt", "a"));
+    assertTrue(
+        mounts
+            .getMessage()
+            .contains("'/notes.txt' is a file and also a directory of '/notes.txt/a.txt'"),
+        mounts.getMessage());
+
+    byte[] zip =
+        zip(
+            new TreeMap<>(
+                Map.of(
+                    "spin.toml",
+                    utf8(Fixtures.manifest("app", "/...", "files = [\"**\"]")),
+                    "web.wasm",
+                    Fixtures.EMPTY_MODULE,
+                    "a",
+                    utf8("file"),
+                    "a/b",
+                    utf8("below a file"))));
+    BundleException zipped = assertThrows(BundleException.class, () -> AppBundle.fromZip(zip));
+    assertTrue(zipped.getMessage().contains("'a'"), zipped.getMessage());
+    assertTrue(zipped.getMessage().contains("'a/b'"), zipped.getMessage());
+  }
+
+  /** An app whose files glob takes everything, with a node's data directory inside it. */
+  private Path appWithDataDir(String dataDir) {
+    Path app = dir.resolve("app-" + dataDir.replace('/', '-'));
+    return Fixtures.writeApp(
+        app,
+        Map.of(
+            "spin.toml",
+            Fixtures.manifest("app", "/", "files = [\"**/*\"]"),
+            "web.wasm",
+            Fixtures.EMPTY_MODULE,
+            "static/ok.txt",
+            "ok",
+            dataDir + "/admin-token",
+            "token",
+            dataDir + "/apps/blobs/sha256/0123",
+            "blob"));
+  }
+
+  @Test
+  void theWeaveDirectoryShouldNeverBeMountedWhateverTheGlob() throws Exception {
+    Path app = appWithDataDir(".weave/data");
+
+    AppBundle bundle = AppBundle.fromDirectory(app);
+
+    assertEquals(
+        List.of("/spin.toml", "/static/ok.txt", "/web.wasm"),
+        List.copyOf(new TreeMap<>(bundle.components().get("web").files()).keySet()));
+    assertEquals(
+        List.of("spin.toml", "static/ok.txt", "web.wasm"), List.copyOf(bundle.files().keySet()));
+    // Nor by name, nor as the module.
+    Files.writeString(
+        app.resolve("spin.toml"),
+        Fixtures.manifest("app", "/", "files = [\".weave/data/admin-token\"]"));
+    BundleException named = assertThrows(BundleException.class, () -> AppBundle.fromDirectory(app));
+    assertTrue(named.getMessage().contains("is not in the app"), named.getMessage());
+  }
+
+  @Test
+  void aDataDirectoryGivenToTheLoaderShouldNeverBeMountedNorAnythingResolvingIntoIt()
+      throws Exception {
+    Path app = appWithDataDir("node-state");
+    Path data = app.resolve("node-state");
+    // A link into it from the app, and the data directory named through a link to the app.
+    Files.createSymbolicLink(app.resolve("static/token-link"), data.resolve("admin-token"));
+    Files.createSymbolicLink(app.resolve("state-link"), data);
+    Path alias = Files.createSymbolicLink(dir.resolve("alias"), app);
+
+    for (Path given : List.of(data, alias.resolve("node-state"))) {
+      AppBundle bundle = AppBundle.fromDirectory(app, BundleLimits.defaults(), List.of(given));
+      assertEquals(
+          List.of("/spin.toml", "/static/ok.txt", "/web.wasm"),
+          List.copyOf(new TreeMap<>(bundle.components().get("web").files()).keySet()),
+          "data dir given as " + given);
+    }
+    // An app kept inside the data directory is refused whole.
+    Files.copy(app.resolve("spin.toml"), data.resolve("spin.toml"));
+    BundleException inside =
+        assertThrows(
+            BundleException.class,
+            () -> AppBundle.fromDirectory(data, BundleLimits.defaults(), List.of(alias)));
+    assertTrue(inside.getMessage().contains("data directory"), inside.getMessage());
+  }
+
+  @Test
   void symbolicLinksShouldNotBeFollowed() throws IOException {
     Files.writeString(dir.resolve("secret.txt"), "secret");
     Path app = Files.createDirectories(dir.resolve("app"));

@@ -59,9 +59,10 @@ class AppRepositoryTest {
     assertEquals(Optional.of(app), repo.get("shop"));
     assertEquals(List.of(app), repo.list());
     DeployedComponent web = app.components().get("web");
-    assertArrayEquals(Fixtures.module("v1"), web.module());
+    assertArrayEquals(Fixtures.module("v1"), repo.blob(web.moduleDigest()));
     assertEquals(Digests.sha256(Fixtures.module("v1")), web.moduleDigest());
-    assertEquals("v1", new String(web.files().get("/static/tag.txt"), StandardCharsets.UTF_8));
+    assertEquals(
+        "v1", new String(repo.blob(web.files().get("/static/tag.txt")), StandardCharsets.UTF_8));
     assertEquals(Map.of("TAG", "v1"), web.environment());
     assertEquals("web", app.routes().match("/shop/x").orElseThrow().componentId());
     assertTrue(Files.isRegularFile(blob(web.moduleDigest())));
@@ -113,11 +114,9 @@ class AppRepositoryTest {
     assertEquals(shop.digest(), reloaded.digest());
     assertEquals(shop.deployedAt(), reloaded.deployedAt());
     assertEquals(shop.manifest(), reloaded.manifest());
+    assertEquals(shop.components(), reloaded.components());
     assertArrayEquals(
-        shop.components().get("web").module(), reloaded.components().get("web").module());
-    assertArrayEquals(
-        shop.components().get("web").files().get("/static/tag.txt"),
-        reloaded.components().get("web").files().get("/static/tag.txt"));
+        Fixtures.module("v1"), second.blob(reloaded.components().get("web").moduleDigest()));
     assertEquals("web", reloaded.routes().match("/shop/").orElseThrow().componentId());
     assertEquals(blog.digest(), second.get("blog").orElseThrow().digest());
     assertEquals(Map.of(), second.loadFailures());
@@ -272,5 +271,65 @@ class AppRepositoryTest {
           repo.get("app" + i).orElseThrow().digest(),
           reopened.get("app" + i).orElseThrow().digest());
     }
+  }
+
+  @Test
+  void anOpenedRepositoryShouldHoldDigestsNotContent() throws Exception {
+    AppRepository repo = AppRepository.open(data);
+    DeployedApp shop = repo.deploy(bundle("shop", "v1"));
+
+    DeployedApp reloaded = AppRepository.open(data).get("shop").orElseThrow();
+
+    // What a component holds names its blobs; the content is read from disk when asked for.
+    assertEquals(
+        Map.of("/static/tag.txt", Digests.sha256("v1".getBytes(StandardCharsets.UTF_8))),
+        reloaded.components().get("web").files());
+    assertEquals(
+        java.util.Set.of(
+            shop.digest(),
+            Digests.sha256(Fixtures.module("v1")),
+            Digests.sha256("v1".getBytes(StandardCharsets.UTF_8))),
+        reloaded.blobs());
+  }
+
+  @Test
+  void aBlobCorruptedAfterOpenShouldBeRefusedWhenRead() throws Exception {
+    AppRepository repo = AppRepository.open(data);
+    DeployedApp shop = repo.deploy(bundle("shop", "v1"));
+    String module = shop.components().get("web").moduleDigest();
+    Files.write(blob(module), new byte[] {1, 2, 3});
+
+    java.io.IOException e = assertThrows(java.io.IOException.class, () -> repo.blob(module));
+
+    assertTrue(e.getMessage().startsWith("blob " + module + " is corrupted"), e.getMessage());
+  }
+
+  @Test
+  void garbageCollectionShouldDeleteOnlyBlobsNoAppOrKeptReleaseRefersTo() throws Exception {
+    AppRepository repo = AppRepository.open(data);
+    DeployedApp v1 = repo.deploy(bundle("shop", "v1"));
+    DeployedApp v2 = repo.deploy(bundle("shop", "v2"));
+    DeployedApp blog = repo.deploy(bundle("blog", "v1")); // shares v1's module and file
+    Files.writeString(blob(Digests.sha256(new byte[] {7})), "stray");
+
+    // v1 still draining: only the stray blob goes.
+    assertEquals(1, repo.collectGarbage(() -> List.of(v1)));
+    for (String b : v1.blobs()) {
+      assertTrue(Files.exists(blob(b)), b);
+    }
+    // v1 done: its release record goes; what the blog shares with it stays.
+    assertEquals(1, repo.collectGarbage(List::of));
+    assertFalse(Files.exists(blob(v1.digest())));
+    repo.remove("shop");
+    repo.collectGarbage(List::of);
+
+    java.util.Set<String> left = new java.util.TreeSet<>();
+    try (var files = Files.list(data.resolve(AppRepository.BLOBS_DIR))) {
+      files.forEach(f -> left.add(f.getFileName().toString()));
+    }
+    assertEquals(blog.blobs(), left);
+    assertFalse(Files.exists(blob(v2.digest())));
+    assertFalse(Files.exists(blob(v2.components().get("web").moduleDigest())));
+    assertEquals(Map.of(), AppRepository.open(data).loadFailures());
   }
 }

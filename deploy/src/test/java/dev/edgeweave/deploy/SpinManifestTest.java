@@ -1,13 +1,16 @@
 package dev.edgeweave.deploy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 class SpinManifestTest {
@@ -205,5 +208,44 @@ class SpinManifestTest {
             "trigger.http[0]: route '/spin/...' is under /.well-known/spin/, which is reserved for"
                 + " the platform"),
         e.errors());
+  }
+
+  @Test
+  void aDeeplyNestedManifestShouldBeRefusedEvenOnASmallStack() throws Exception {
+    // Deploys run on pool threads with the JVM's default stack, smaller than the test's.
+    String toml =
+        "spin_manifest_version = 2\n[application]\nname = \"deep\"\nx = " + "[".repeat(100_000);
+    AtomicReference<Throwable> thrown = new AtomicReference<>();
+    Thread parser =
+        new Thread(
+            null,
+            () -> {
+              try {
+                SpinManifest.parse(toml);
+              } catch (Throwable t) {
+                thrown.set(t);
+              }
+            },
+            "small-stack-parser",
+            256 * 1024);
+    parser.start();
+    parser.join();
+    assertInstanceOf(ManifestException.class, thrown.get());
+    assertEquals(
+        List.of("spin.toml: line 4: arrays and inline tables nest more than 32 deep"),
+        ((ManifestException) thrown.get()).errors());
+  }
+
+  @Test
+  void appNamesShouldBeSingleDnsLabels() throws Exception {
+    for (String good : List.of("a", "7", "Hello-C", "a-b-c", "x".repeat(63))) {
+      assertEquals(good, SpinManifest.parse(Fixtures.manifest(good, "/", "")).name(), good);
+    }
+    for (String bad : List.of("a.b", "x.hello-c", "a_b", "-a", "a-", "x".repeat(64), "é")) {
+      ManifestException e =
+          assertThrows(
+              ManifestException.class, () -> SpinManifest.parse(Fixtures.manifest(bad, "/", "")));
+      assertTrue(e.getMessage().contains("single DNS label"), bad + ": " + e.getMessage());
+    }
   }
 }

@@ -23,7 +23,6 @@ import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
-import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
 import org.apache.pekko.japi.function.Function;
 import org.apache.pekko.stream.Materializer;
 
@@ -104,36 +103,49 @@ public final class AdminApi implements Function<HttpRequest, CompletionStage<Htt
   }
 
   private CompletionStage<HttpResponse> deploy(HttpRequest request) {
-    return request
-        .entity()
-        .withSizeLimit(settings.maxBundleBytes())
-        .toStrict(settings.deployTimeout().toMillis(), materializer)
+    return RequestBodies.read(
+            request, settings.maxBundleBytes(), settings.deployTimeout(), materializer)
         .thenApplyAsync(
-            strict -> {
-              try {
-                AppBundle bundle =
-                    AppBundle.fromZip(
-                        strict.getData().toArray(), catalog.settings().bundleLimits());
-                DeployedApp app = catalog.deploy(bundle);
-                return json(StatusCodes.CREATED, describe(app));
-              } catch (BundleException | FunctionCatalog.DeployException e) {
-                return PublicIngress.text(
-                    StatusCodes.BAD_REQUEST, "deploy refused: " + e.getMessage());
+            body -> {
+              if (body instanceof RequestBodies.Read read) {
+                return deploy(read.body().toArray());
               }
+              if (body instanceof RequestBodies.TooLarge tooLarge) {
+                HttpResponse refusal =
+                    PublicIngress.text(
+                        StatusCodes.CONTENT_TOO_LARGE,
+                        "bundle exceeds " + settings.maxBundleBytes() + " bytes");
+                return tooLarge.drained() ? refusal : refusal.addHeader(RequestBodies.CLOSE);
+              }
+              if (body instanceof RequestBodies.TimedOut) {
+                return PublicIngress.text(
+                        StatusCodes.REQUEST_TIMEOUT,
+                        "bundle did not arrive within "
+                            + settings.deployTimeout().toMillis()
+                            + " ms")
+                    .addHeader(RequestBodies.CLOSE);
+              }
+              return PublicIngress.text(StatusCodes.BAD_REQUEST, "bundle could not be read")
+                  .addHeader(RequestBodies.CLOSE);
             },
             blocking)
         .exceptionallyAsync(
             error -> {
               Throwable cause = error.getCause() != null ? error.getCause() : error;
-              if (cause instanceof EntityStreamSizeException) {
-                return PublicIngress.text(
-                    StatusCodes.CONTENT_TOO_LARGE,
-                    "bundle exceeds " + settings.maxBundleBytes() + " bytes");
-              }
               return PublicIngress.text(
                   StatusCodes.INTERNAL_SERVER_ERROR, "deploy failed: " + cause.getMessage());
             },
             PublicIngress.SAME_THREAD);
+  }
+
+  private HttpResponse deploy(byte[] zip) {
+    try {
+      AppBundle bundle = AppBundle.fromZip(zip, catalog.settings().bundleLimits());
+      DeployedApp app = catalog.deploy(bundle);
+      return json(StatusCodes.CREATED, describe(app));
+    } catch (BundleException | FunctionCatalog.DeployException e) {
+      return PublicIngress.text(StatusCodes.BAD_REQUEST, "deploy refused: " + e.getMessage());
+    }
   }
 
   private HttpResponse remove(String name) {

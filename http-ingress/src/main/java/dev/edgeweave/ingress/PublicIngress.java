@@ -13,6 +13,7 @@ import dev.edgeweave.sharding.proto.InvocationResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -29,23 +30,30 @@ import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpEntity;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
-import org.apache.pekko.http.javadsl.model.RequestEntity;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.javadsl.model.headers.RetryAfter;
-import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
 import org.apache.pekko.japi.function.Function;
 import org.apache.pekko.stream.Materializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The public request path: health check, app by host or path prefix, request limits (431, 413), the
- * app's routes, then the app's entity through sharding. Every refusal is a short text body saying
- * why.
+ * app's routes, then the app's entity through sharding. Every response carries a request id (header
+ * {@value #REQUEST_ID_HEADER}). Every refusal and failure is a short text body saying what kind it
+ * was, with the request id; what only the app's owner may read (a guest's stderr, exception
+ * messages) goes to this node's log under that id.
  */
 public final class PublicIngress implements Function<HttpRequest, CompletionStage<HttpResponse>> {
 
   static final String HEALTH_PATH = "/.well-known/spin/health";
+
+  /** The response header naming the request, as the node's log does. */
+  public static final String REQUEST_ID_HEADER = "x-request-id";
+
+  private static final Logger log = LoggerFactory.getLogger(PublicIngress.class);
 
   /**
    * Runs continuations on the thread that completed the stage. Pekko's CompletionStages run plain
@@ -54,7 +62,6 @@ public final class PublicIngress implements Function<HttpRequest, CompletionStag
    */
   static final Executor SAME_THREAD = Runnable::run;
 
-  private final ActorSystem<?> system;
   private final ClusterSharding sharding;
   private final FunctionCatalog catalog;
   private final IngressSettings settings;
@@ -62,7 +69,6 @@ public final class PublicIngress implements Function<HttpRequest, CompletionStag
   private final Materializer materializer;
 
   public PublicIngress(ActorSystem<?> system, FunctionCatalog catalog, IngressSettings settings) {
-    this.system = system;
     this.sharding = ClusterSharding.get(system);
     this.catalog = catalog;
     this.settings = settings;
@@ -72,6 +78,12 @@ public final class PublicIngress implements Function<HttpRequest, CompletionStag
 
   @Override
   public CompletionStage<HttpResponse> apply(HttpRequest request) {
+    String id = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
+    RawHeader idHeader = RawHeader.create(REQUEST_ID_HEADER, id);
+    return serve(request, id).thenApplyAsync(r -> r.addHeader(idHeader), SAME_THREAD);
+  }
+
+  private CompletionStage<HttpResponse> serve(HttpRequest request, String id) {
     String path = request.getUri().path();
     if (path.equals(HEALTH_PATH)) {
       return done(text(StatusCodes.OK, "OK"));
@@ -79,7 +91,7 @@ public final class PublicIngress implements Function<HttpRequest, CompletionStag
     String host = request.getHeader("Host").map(h -> h.value()).orElse("");
     Optional<AppResolver.Resolved> resolved = resolver.resolve(host, path);
     if (resolved.isEmpty()) {
-      return done(text(StatusCodes.NOT_FOUND, "no app is deployed at " + host + path));
+      return done(refusal(StatusCodes.NOT_FOUND, "no app is deployed at " + host + path, id));
     }
     DeployedApp app = resolved.get().app();
     AppLimits limits = catalog.limitsFor(app.name());
@@ -89,40 +101,68 @@ public final class PublicIngress implements Function<HttpRequest, CompletionStag
     }
     if (headerBytes > limits.maxHeaderBytes()) {
       return done(
-          text(
+          refusal(
               StatusCodes.REQUEST_HEADER_FIELDS_TOO_LARGE,
               "request headers are "
                   + headerBytes
                   + " bytes; app '"
                   + app.name()
                   + "' accepts at most "
-                  + limits.maxHeaderBytes()));
+                  + limits.maxHeaderBytes(),
+              id));
     }
     Optional<RouteMatch> match = app.routes().match(resolved.get().pathInApp());
     if (match.isEmpty()) {
       return done(
-          text(
+          refusal(
               StatusCodes.NOT_FOUND,
-              "app '" + app.name() + "' has no route for " + resolved.get().pathInApp()));
+              "app '" + app.name() + "' has no route for " + resolved.get().pathInApp(),
+              id));
     }
-    Routed routed = new Routed(app, limits, resolved.get(), match.get(), request, host);
-    RequestEntity entity = request.entity();
+    Routed routed = new Routed(app, limits, resolved.get(), match.get(), request, host, id);
     CompletionStage<HttpResponse> response;
-    if (entity instanceof HttpEntity.Strict strict) {
+    if (request.entity() instanceof HttpEntity.Strict strict) {
       // Most requests arrive whole: no stream to run, no stage to hop through.
       if (strict.getData().size() > limits.maxBodyBytes()) {
-        return done(tooLarge(app, limits));
+        return done(tooLarge(routed));
       }
-      response = invoke(routed, strict);
+      response = invoke(routed, strict.getData());
     } else {
       response =
-          entity
-              .withSizeLimit(limits.maxBodyBytes())
-              .toStrict(settings.bodyReadTimeout().toMillis(), materializer)
-              .thenComposeAsync(body -> invoke(routed, body), SAME_THREAD);
+          RequestBodies.read(
+                  request, limits.maxBodyBytes(), settings.bodyReadTimeout(), materializer)
+              .thenComposeAsync(body -> answer(routed, body), SAME_THREAD);
     }
     return response.handleAsync(
-        (ok, error) -> ok != null ? ok : failed(error, app, limits), SAME_THREAD);
+        (ok, error) -> ok != null ? ok : failed(error, routed), SAME_THREAD);
+  }
+
+  /** Invokes the app with the body read, or says why the body was refused. */
+  private CompletionStage<HttpResponse> answer(Routed routed, RequestBodies.Outcome body) {
+    if (body instanceof RequestBodies.Read read) {
+      return invoke(routed, read.body());
+    }
+    HttpResponse refusal;
+    if (body instanceof RequestBodies.TooLarge tooLarge) {
+      refusal = tooLarge(routed);
+      if (!tooLarge.drained()) {
+        refusal = refusal.addHeader(RequestBodies.CLOSE);
+      }
+    } else if (body instanceof RequestBodies.TimedOut) {
+      refusal =
+          refusal(
+                  StatusCodes.REQUEST_TIMEOUT,
+                  "request body did not arrive within "
+                      + settings.bodyReadTimeout().toMillis()
+                      + " ms",
+                  routed.requestId())
+              .addHeader(RequestBodies.CLOSE);
+    } else {
+      refusal =
+          refusal(StatusCodes.BAD_REQUEST, "request body could not be read", routed.requestId())
+              .addHeader(RequestBodies.CLOSE);
+    }
+    return done(refusal);
   }
 
   /** A request matched to an app and one of its routes. */
@@ -132,15 +172,17 @@ public final class PublicIngress implements Function<HttpRequest, CompletionStag
       AppResolver.Resolved resolved,
       RouteMatch match,
       HttpRequest request,
-      String host) {}
+      String host,
+      String requestId) {}
 
   /** Asks the app's entity; a failure to even send the request becomes a failed stage. */
-  private CompletionStage<HttpResponse> invoke(Routed routed, HttpEntity.Strict body) {
+  private CompletionStage<HttpResponse> invoke(
+      Routed routed, org.apache.pekko.util.ByteString body) {
     try {
       Duration timeout = catalog.settings().askTimeout(routed.limits());
       // The entity's scheduler drops the request unrun once this ask has given up on it.
       InvocationRequest invocation =
-          toInvocation(routed, ByteString.copyFrom(body.getData().asByteBuffer())).toBuilder()
+          toInvocation(routed, ByteString.copyFrom(body.asByteBuffer())).toBuilder()
               .setDeadlineEpochMillis(System.currentTimeMillis() + timeout.toMillis())
               .build();
       int slot = ThreadLocalRandom.current().nextInt(catalog.settings().slotsPerApp());
@@ -148,7 +190,7 @@ public final class PublicIngress implements Function<HttpRequest, CompletionStag
           .entityRefFor(FunctionEntity.TYPE_KEY, FunctionEntity.entityId(routed.app().name(), slot))
           .<FunctionEntity.Reply>ask(
               replyTo -> new FunctionEntity.Invoke(invocation, replyTo), timeout)
-          .thenApplyAsync(reply -> toHttp(reply.response()), SAME_THREAD);
+          .thenApplyAsync(reply -> toHttp(routed, reply.response()), SAME_THREAD);
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
@@ -235,10 +277,16 @@ public final class PublicIngress implements Function<HttpRequest, CompletionStag
         .orElse("");
   }
 
-  static HttpResponse toHttp(InvocationResponse response) {
+  private HttpResponse toHttp(Routed routed, InvocationResponse response) {
     if (response.hasFailure()) {
       Failure failure = response.getFailure();
-      HttpResponse http = text(status(response.getStatus()), failure.getMessage());
+      HttpResponse http =
+          failure(
+              routed,
+              status(response.getStatus()),
+              kind(failure.getKind()),
+              failure.getKind().name(),
+              failure.getMessage());
       if (failure.getRetryAfterSeconds() > 0) {
         http = http.addHeader(RetryAfter.create((long) failure.getRetryAfterSeconds()));
       }
@@ -252,9 +300,12 @@ public final class PublicIngress implements Function<HttpRequest, CompletionStag
         try {
           contentType = ContentTypes.parse(h.getValue());
         } catch (RuntimeException e) {
-          return text(
+          return failure(
+              routed,
               StatusCodes.INTERNAL_SERVER_ERROR,
-              "guest sent an unparseable Content-Type: " + h.getValue());
+              kind(Failure.Kind.BAD_RESPONSE),
+              Failure.Kind.BAD_RESPONSE.name(),
+              "the guest sent an unparseable Content-Type: " + h.getValue());
         }
       } else if (!name.equalsIgnoreCase("Content-Length")
           && !name.equalsIgnoreCase("Transfer-Encoding")
@@ -268,26 +319,93 @@ public final class PublicIngress implements Function<HttpRequest, CompletionStag
         .addHeaders(headers);
   }
 
-  private HttpResponse failed(Throwable error, DeployedApp app, AppLimits limits) {
+  private HttpResponse failed(Throwable error, Routed routed) {
     Throwable cause = error instanceof CompletionException ? error.getCause() : error;
-    if (cause instanceof EntityStreamSizeException) {
-      return tooLarge(app, limits);
-    }
     if (cause instanceof TimeoutException) {
-      return text(StatusCodes.GATEWAY_TIMEOUT, "app '" + app.name() + "' did not answer in time");
+      return failure(
+          routed,
+          StatusCodes.GATEWAY_TIMEOUT,
+          "did not answer in time",
+          "ASK_TIMEOUT",
+          "no reply within "
+              + catalog.settings().askTimeout(routed.limits()).toMillis()
+              + " ms: "
+              + cause.getMessage());
     }
-    system.log().warn("request for app '{}' failed", app.name(), cause);
-    return text(StatusCodes.INTERNAL_SERVER_ERROR, "request failed: " + cause.getMessage());
+    log.warn(
+        "request {} to app '{}' failed (INTERNAL, 500)",
+        routed.requestId(),
+        routed.app().name(),
+        cause);
+    return failureBody(
+        routed, StatusCodes.INTERNAL_SERVER_ERROR, kind(Failure.Kind.INTERNAL), cause.toString());
   }
 
-  private static HttpResponse tooLarge(DeployedApp app, AppLimits limits) {
-    return text(
+  /** What the client is told about a kind of failure; never its details. */
+  private static String kind(Failure.Kind kind) {
+    return switch (kind) {
+      case TIMEOUT -> "exceeded its time limit";
+      case MEMORY_LIMIT -> "exceeded its memory limit";
+      case OUTPUT_LIMIT -> "exceeded its output limit";
+      case TRAP -> "trapped";
+      case BAD_RESPONSE -> "sent an invalid response";
+      case EXIT -> "exited with a non-zero exit code";
+      case OVERLOADED -> "is at its concurrency limit; retry later";
+      case UNKNOWN_APP -> "is not deployed on this node";
+      case UNKNOWN_COMPONENT -> "has no such component";
+      default -> "failed with an internal error";
+    };
+  }
+
+  /**
+   * A failure: logged with its details under the request id (an app at its concurrency limit only
+   * at debug, since it comes in floods), answered with its kind.
+   */
+  private HttpResponse failure(
+      Routed routed, StatusCode status, String kind, String label, String detail) {
+    if (label.equals(Failure.Kind.OVERLOADED.name())) {
+      log.debug(
+          "request {} to app '{}' refused ({}, {}): {}",
+          routed.requestId(),
+          routed.app().name(),
+          label,
+          status.intValue(),
+          detail);
+    } else {
+      log.warn(
+          "request {} to app '{}' failed ({}, {}): {}",
+          routed.requestId(),
+          routed.app().name(),
+          label,
+          status.intValue(),
+          detail);
+    }
+    return failureBody(routed, status, kind, detail);
+  }
+
+  private HttpResponse failureBody(Routed routed, StatusCode status, String kind, String detail) {
+    String body =
+        "app '" + routed.app().name() + "' " + kind + "\nrequest id: " + routed.requestId();
+    if (settings.exposeErrorDetails()) {
+      body += "\ndetail: " + detail;
+    }
+    return text(status, body);
+  }
+
+  private static HttpResponse tooLarge(Routed routed) {
+    return refusal(
         StatusCodes.CONTENT_TOO_LARGE,
         "request body exceeds the "
-            + limits.maxBodyBytes()
+            + routed.limits().maxBodyBytes()
             + " bytes app '"
-            + app.name()
-            + "' accepts");
+            + routed.app().name()
+            + "' accepts",
+        routed.requestId());
+  }
+
+  /** A request refused for what the client sent: why, and the request id. */
+  private static HttpResponse refusal(StatusCode status, String message, String id) {
+    return text(status, message + "\nrequest id: " + id);
   }
 
   private static StatusCode status(int code) {

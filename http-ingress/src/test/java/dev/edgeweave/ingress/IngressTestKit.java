@@ -16,6 +16,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
@@ -70,8 +71,14 @@ final class IngressTestKit implements AutoCloseable {
     return send(request(path).GET());
   }
 
+  /**
+   * Sends a request and waits for its response, at most a minute: the client's own timeout does not
+   * cover every stage (a request waiting for "100 Continue" waits forever).
+   */
   HttpResponse<String> send(HttpRequest.Builder request) throws Exception {
-    return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    return client
+        .sendAsync(request.build(), HttpResponse.BodyHandlers.ofString())
+        .get(1, TimeUnit.MINUTES);
   }
 
   @Override

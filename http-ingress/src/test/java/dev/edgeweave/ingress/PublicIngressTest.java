@@ -3,12 +3,15 @@ package dev.edgeweave.ingress;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.edgeweave.sharding.TestApps;
 import dev.edgeweave.wasmhost.TestGuests;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,16 +26,25 @@ class PublicIngressTest {
   private static final Config CONFIG =
       ConfigFactory.parseString(
               """
+              # Room to read and throw away the largest refused bodies on a busy machine.
+              edgeweave.ingress.body-read-timeout = 60s
               edgeweave.apps {
                 "small" { limits { max-body-bytes = 1 KiB, max-header-bytes = 2 KiB } }
                 "chatty" { limits { max-stdout-bytes = 64 KiB } }
                 "slow" { limits { wall-time = 300ms } }
+                # Grows page by page to its limit: a small limit keeps that quick on a busy machine.
+                "hungry" { limits { max-memory-pages = 32 } }
                 "single" {
                   limits { wall-time = 1s, max-concurrency = 1, max-queue = 1, retry-after = 3s }
                 }
+                # Above Pekko's own defaults for a whole entity (8 MiB).
+                "roomy" { limits { max-body-bytes = 8800 KiB, max-stdout-bytes = 8900 KiB } }
               }
               """)
           .withFallback(ConfigFactory.load());
+
+  /** What the "leaky" app logs on stderr before it fails. */
+  private static final String SECRET = "hunter2-correct-horse";
 
   @TempDir static Path dir;
   private static IngressTestKit kit;
@@ -52,13 +64,24 @@ class PublicIngressTest {
             .wagi("/users/:id/env", "env", TestGuests.c("env"))
             .wagi("/echo", "echo", TestGuests.c("echo"))
             .wagi("/cgi/...", "cgi", TestGuests.c("cgi"))
-            .wagi("/trap", "trap", TestGuests.wat("trap"))
-            .wagi("/grow", "grow", TestGuests.wat("grow")));
+            .wagi("/trap", "trap", TestGuests.wat("trap")));
+    kit.deploy(
+        TestApps.app("hungry")
+            .wagi("/grow", "grow", TestGuests.wat("grow"))
+            .wagi("/...", "hello", TestGuests.c("hello")));
     kit.deploy(TestApps.app("small").wagi("/...", "echo", TestGuests.c("echo")));
     kit.deploy(TestApps.app("chatty").wagi("/...", "bigout", TestGuests.c("bigout")));
     kit.deploy(TestApps.app("slow").wagi("/...", "loop", TestGuests.wat("loop")));
     kit.deploy(TestApps.app("single").wagi("/...", "loop", TestGuests.wat("loop")));
     kit.deploy(TestApps.app("Camel-App").wagi("/...", "hello", TestGuests.c("hello")));
+    kit.deploy(TestApps.app("roomy").wagi("/...", "echo", TestGuests.c("echo")));
+    kit.deploy(
+        TestApps.app("leaky")
+            .wagi(
+                "/...",
+                "secret",
+                TestGuests.c("secret"),
+                "environment = { SECRET = \"" + SECRET + "\" }"));
   }
 
   @AfterAll
@@ -186,6 +209,119 @@ class PublicIngressTest {
     assertEquals(200, ok.statusCode());
   }
 
+  /** {@code size} zero bytes, made as they are sent; chunked unless {@code withLength}. */
+  private static HttpRequest.BodyPublisher zeros(long size, boolean withLength) {
+    HttpRequest.BodyPublisher stream =
+        HttpRequest.BodyPublishers.ofInputStream(
+            () ->
+                new java.io.InputStream() {
+                  private long left = size;
+
+                  @Override
+                  public int read() {
+                    if (left == 0) {
+                      return -1;
+                    }
+                    left--;
+                    return 0;
+                  }
+
+                  @Override
+                  public int read(byte[] b, int off, int len) {
+                    if (left == 0) {
+                      return -1;
+                    }
+                    int n = (int) Math.min(len, left);
+                    java.util.Arrays.fill(b, off, off + n, (byte) 0);
+                    left -= n;
+                    return n;
+                  }
+                });
+    return withLength ? HttpRequest.BodyPublishers.fromPublisher(stream, size) : stream;
+  }
+
+  @Test
+  void aBodyOfAnySizeOverTheAppsLimitShouldGet413WithOrWithoutContentLength() throws Exception {
+    for (long size : new long[] {5L << 20, 9L << 20, 64L << 20, 256L << 20}) {
+      for (boolean withLength : new boolean[] {true, false}) {
+        String what = (size >> 20) + " MiB " + (withLength ? "with Content-Length" : "chunked");
+        HttpResponse<String> response =
+            kit.send(
+                kit.request("/echo")
+                    .header("Host", "routes.localhost")
+                    .POST(zeros(size, withLength)));
+        assertEquals(413, response.statusCode(), what + ": " + response.body());
+        assertTrue(response.body().contains("4194304"), what + ": " + response.body());
+        // The node, and the same client's connections, keep serving.
+        HttpResponse<String> next =
+            kit.send(
+                kit.request("/echo")
+                    .header("Host", "routes.localhost")
+                    .POST(HttpRequest.BodyPublishers.ofString("after " + what)));
+        assertEquals(200, next.statusCode(), what + ": " + next.body());
+        assertTrue(next.body().contains("after " + what), next.body());
+      }
+    }
+  }
+
+  @Test
+  void aClientThatWaitsForContinueShouldGet413WithoutSendingItsBody() throws Exception {
+    // The JDK's client never gives up waiting for "100 Continue"; speak HTTP/1.1 directly.
+    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", kit.port())) {
+      socket.setSoTimeout(30_000);
+      socket
+          .getOutputStream()
+          .write(
+              ("POST /echo HTTP/1.1\r\nHost: routes.localhost\r\nContent-Length: "
+                      + (64L << 20)
+                      + "\r\nExpect: 100-continue\r\n\r\n")
+                  .getBytes(StandardCharsets.US_ASCII));
+      String head = new String(socket.getInputStream().readNBytes(12), StandardCharsets.US_ASCII);
+      assertEquals("HTTP/1.1 413", head);
+    }
+    assertEquals(200, get("routes.localhost", "/anything").statusCode());
+  }
+
+  @Test
+  void aBodyThatStopsArrivingShouldGet408AndTheConnectionClosed(@TempDir Path own)
+      throws Exception {
+    Config quick =
+        ConfigFactory.parseString("edgeweave.ingress.body-read-timeout = 1s").withFallback(CONFIG);
+    try (IngressTestKit slowKit = new IngressTestKit("PublicIngressTestSlowBody", quick, own);
+        java.net.Socket socket = new java.net.Socket("127.0.0.1", slowKit.port())) {
+      slowKit.deploy(TestApps.app("routes").wagi("/echo", "echo", TestGuests.c("echo")));
+      socket.setSoTimeout(30_000);
+      socket
+          .getOutputStream()
+          .write(
+              "POST /echo HTTP/1.1\r\nHost: routes.localhost\r\nContent-Length: 100\r\n\r\nonly ten."
+                  .getBytes(StandardCharsets.US_ASCII));
+      String response =
+          new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+      assertTrue(response.startsWith("HTTP/1.1 408"), response);
+      assertTrue(
+          response.toLowerCase(java.util.Locale.ROOT).contains("connection: close"), response);
+    }
+  }
+
+  @Test
+  void anAppsBodyLimitAbovePekkosDefaultsShouldBeWhatCounts() throws Exception {
+    for (boolean withLength : new boolean[] {true, false}) {
+      int size = 8600 * 1024;
+      HttpResponse<String> fits =
+          kit.send(
+              kit.request("/").header("Host", "roomy.localhost").POST(zeros(size, withLength)));
+      assertEquals(
+          200, fits.statusCode(), fits.body().substring(0, Math.min(200, fits.body().length())));
+      assertEquals("POST\n".length() + size, fits.body().length());
+      HttpResponse<String> over =
+          kit.send(
+              kit.request("/").header("Host", "roomy.localhost").POST(zeros(9L << 20, withLength)));
+      assertEquals(413, over.statusCode(), over.body());
+      assertTrue(over.body().contains(Integer.toString(8800 * 1024)), over.body());
+    }
+  }
+
   @Test
   void headersOverTheAppsLimitShouldGet431() throws Exception {
     HttpResponse<String> response =
@@ -198,18 +334,18 @@ class PublicIngressTest {
   }
 
   @Test
-  void aGuestThatTrapsShouldGet500WithTheReason() throws Exception {
+  void aGuestThatTrapsShouldGet500SayingSo() throws Exception {
     HttpResponse<String> response = get("routes.localhost", "/trap");
     assertEquals(500, response.statusCode());
-    assertTrue(response.body().contains("trap"), response.body());
+    assertTrue(response.body().contains("app 'routes' trapped"), response.body());
   }
 
   @Test
   void aGuestThatExhaustsMemoryShouldGet500AndTheNodeKeepsServing() throws Exception {
-    HttpResponse<String> response = get("routes.localhost", "/grow");
+    HttpResponse<String> response = get("hungry.localhost", "/grow");
     assertEquals(500, response.statusCode());
-    assertTrue(response.body().contains("grow"), response.body());
-    assertTrue(response.body().contains("memory"), response.body());
+    assertTrue(response.body().contains("exceeded its memory limit"), response.body());
+    assertEquals(200, get("hungry.localhost", "/anything").statusCode());
     assertEquals(200, get("routes.localhost", "/anything").statusCode());
   }
 
@@ -218,15 +354,14 @@ class PublicIngressTest {
     assertEquals(200, get("chatty.localhost", "/?32").statusCode());
     HttpResponse<String> response = get("chatty.localhost", "/?128");
     assertEquals(500, response.statusCode());
-    assertTrue(response.body().contains("bigout"), response.body());
-    assertTrue(response.body().contains("65536"), response.body());
+    assertTrue(response.body().contains("exceeded its output limit"), response.body());
   }
 
   @Test
   void aGuestThatLoopsShouldGet504AndTheNodeKeepsServing() throws Exception {
     HttpResponse<String> response = get("slow.localhost", "/");
     assertEquals(504, response.statusCode());
-    assertTrue(response.body().contains("loop"), response.body());
+    assertTrue(response.body().contains("exceeded its time limit"), response.body());
     assertEquals(200, get("routes.localhost", "/anything").statusCode());
   }
 
@@ -285,6 +420,78 @@ class PublicIngressTest {
   void aGuestThatWritesNothingShouldGet500SayingSo() throws Exception {
     HttpResponse<String> response = get("routes.localhost", "/cgi/?empty");
     assertEquals(500, response.statusCode(), response.body());
-    assertTrue(response.body().contains("cgi"), response.body());
+    assertTrue(response.body().contains("sent an invalid response"), response.body());
+  }
+
+  private static String requestId(HttpResponse<String> response) {
+    String id = response.headers().firstValue("x-request-id").orElse("");
+    assertTrue(id.matches("[0-9a-f]{16}"), "request id '" + id + "'");
+    return id;
+  }
+
+  @Test
+  void aFailingGuestsStderrShouldReachTheLogUnderTheRequestIdButNeverTheClient() throws Exception {
+    ch.qos.logback.classic.Logger logger =
+        (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(PublicIngress.class);
+    ListAppender<ILoggingEvent> logged = new ListAppender<>();
+    logged.start();
+    logger.addAppender(logged);
+    try {
+      for (String way : List.of("trap", "exit")) {
+        HttpResponse<String> response = get("leaky.localhost", "/?" + way);
+        assertEquals(500, response.statusCode(), response.body());
+        assertTrue(!response.body().contains(SECRET), way + ": " + response.body());
+        assertTrue(!response.body().contains("stderr"), way + ": " + response.body());
+        String kind = way.equals("trap") ? "trapped" : "exited with a non-zero exit code";
+        assertTrue(response.body().contains("app 'leaky' " + kind), response.body());
+        String id = requestId(response);
+        assertTrue(response.body().contains("request id: " + id), response.body());
+        List<String> lines =
+            logged.list.stream()
+                .map(ILoggingEvent::getFormattedMessage)
+                .filter(m -> m.contains(id))
+                .toList();
+        assertEquals(1, lines.size(), logged.list.toString());
+        assertTrue(lines.get(0).contains(SECRET), lines.get(0));
+        assertTrue(lines.get(0).contains("leaky"), lines.get(0));
+      }
+    } finally {
+      logger.detachAppender(logged);
+    }
+  }
+
+  @Test
+  void everyResponseShouldCarryItsOwnRequestId() throws Exception {
+    HttpResponse<String> ok = get("routes.localhost", "/anything");
+    HttpResponse<String> again = get("routes.localhost", "/anything");
+    HttpResponse<String> notFound = get("nope.localhost", "/");
+    HttpResponse<String> health = kit.get("/.well-known/spin/health");
+    assertEquals(
+        4,
+        java.util.Set.of(requestId(ok), requestId(again), requestId(notFound), requestId(health))
+            .size());
+    assertTrue(notFound.body().contains("request id: " + requestId(notFound)), notFound.body());
+  }
+
+  @Test
+  void withErrorDetailsExposedTheBodyShouldCarryTheDetails(@TempDir Path own) throws Exception {
+    Config exposing =
+        ConfigFactory.parseString("edgeweave.ingress.expose-error-details = on")
+            .withFallback(CONFIG);
+    try (IngressTestKit local = new IngressTestKit("PublicIngressTestExposing", exposing, own)) {
+      local.deploy(
+          TestApps.app("leaky")
+              .wagi(
+                  "/...",
+                  "secret",
+                  TestGuests.c("secret"),
+                  "environment = { SECRET = \"" + SECRET + "\" }"));
+      HttpResponse<String> response =
+          local.send(local.request("/?exit").header("Host", "leaky.localhost").GET());
+      assertEquals(500, response.statusCode());
+      assertTrue(response.body().contains("exited with code 3"), response.body());
+      assertTrue(response.body().contains(SECRET), response.body());
+      assertTrue(response.body().contains("request id: " + requestId(response)), response.body());
+    }
   }
 }

@@ -6,6 +6,7 @@ import dev.edgeweave.ingress.AdminApi;
 import dev.edgeweave.ingress.AdminSettings;
 import dev.edgeweave.ingress.IngressSettings;
 import dev.edgeweave.ingress.PublicIngress;
+import dev.edgeweave.sharding.CatalogSettings;
 import dev.edgeweave.sharding.FunctionCatalog;
 import dev.edgeweave.sharding.FunctionEntity;
 import dev.edgeweave.sharding.FunctionSettings;
@@ -56,7 +57,9 @@ final class Guardian {
           // Guests run on the scheduler's threads and tell it when they wait in the host.
           GuestScheduler scheduler = new GuestScheduler(functionSettings.scheduler());
           WasmEngine engine = WasmEngine.create(functionSettings.engineConfig(), scheduler);
-          FunctionCatalog catalog = new FunctionCatalog(repository, engine, functionSettings);
+          FunctionCatalog catalog =
+              new FunctionCatalog(
+                  repository, engine, functionSettings, CatalogSettings.fromConfig(config));
           FunctionEntity.init(system, catalog, scheduler);
 
           IngressSettings ingress = IngressSettings.fromConfig(config);
@@ -93,6 +96,7 @@ final class Guardian {
               "close-wasm-engine",
               () -> {
                 scheduler.close();
+                catalog.close();
                 engine.close();
                 return CompletableFuture.completedFuture(Done.getInstance());
               });

@@ -17,6 +17,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -69,12 +70,17 @@ public final class Node implements AutoCloseable {
     }
   }
 
-  /** Deploys the app in a directory (its spin.toml and the files it names). */
+  /**
+   * Deploys the app in a directory (its spin.toml and the files it names), never including this
+   * node's data directory, should it be inside the app's.
+   */
   public DeployedApp deployDirectory(Path dir)
       throws BundleException, FunctionCatalog.DeployException {
     return started
         .catalog()
-        .deploy(AppBundle.fromDirectory(dir, started.catalog().settings().bundleLimits()));
+        .deploy(
+            AppBundle.fromDirectory(
+                dir, started.catalog().settings().bundleLimits(), List.of(dataDir)));
   }
 
   public int publicPort() {

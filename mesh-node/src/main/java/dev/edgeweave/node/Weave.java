@@ -1,7 +1,9 @@
 package dev.edgeweave.node;
 
+import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.edgeweave.deploy.AppBundle;
+import dev.edgeweave.deploy.BundleLimits;
 import dev.edgeweave.deploy.DeployedApp;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -93,22 +95,14 @@ public final class Weave {
 
   private static int up(List<String> dirs, Map<String, String> options, PrintStream out)
       throws Exception {
-    Map<String, Object> overrides = new HashMap<>();
-    overrides.put("pekko.coordinated-shutdown.exit-jvm", "on");
-    if (options.containsKey("port")) {
-      overrides.put("edgeweave.ingress.port", Integer.parseInt(options.get("port")));
-    }
-    if (options.containsKey("admin-port")) {
-      overrides.put("edgeweave.admin.port", Integer.parseInt(options.get("admin-port")));
-    }
-    if (options.containsKey("data")) {
-      overrides.put("edgeweave.node.data-dir", options.get("data"));
-    }
     List<Path> apps = new ArrayList<>();
     for (String dir : dirs) {
       apps.addAll(appDirs(Path.of(dir)));
     }
-    Node node = Node.start(ConfigFactory.parseMap(overrides));
+    Node node =
+        Node.start(
+            ConfigFactory.parseMap(Map.of("pekko.coordinated-shutdown.exit-jvm", "on"))
+                .withFallback(upConfig(options)));
     for (Path dir : apps) {
       DeployedApp app = node.deployDirectory(dir);
       out.println("deployed " + app.name() + " from " + dir);
@@ -138,6 +132,24 @@ public final class Weave {
     return 0;
   }
 
+  /**
+   * The settings `weave up` gives its node on top of the config files: the ports and data directory
+   * of its options, nothing else (public error bodies stay without details, as everywhere).
+   */
+  static Config upConfig(Map<String, String> options) {
+    Map<String, Object> overrides = new HashMap<>();
+    if (options.containsKey("port")) {
+      overrides.put("edgeweave.ingress.port", Integer.parseInt(options.get("port")));
+    }
+    if (options.containsKey("admin-port")) {
+      overrides.put("edgeweave.admin.port", Integer.parseInt(options.get("admin-port")));
+    }
+    if (options.containsKey("data")) {
+      overrides.put("edgeweave.node.data-dir", options.get("data"));
+    }
+    return ConfigFactory.parseMap(overrides);
+  }
+
   /** An app directory, or each subdirectory holding a spin.toml. */
   static List<Path> appDirs(Path dir) throws IOException {
     if (Files.exists(dir.resolve("spin.toml"))) {
@@ -158,7 +170,10 @@ public final class Weave {
 
   private static int deploy(
       String dir, Map<String, String> options, PrintStream out, PrintStream err) throws Exception {
-    byte[] zip = AppBundle.zipDirectory(Path.of(dir));
+    // Like the node, never upload its data directory (the admin token) when it is in the app.
+    byte[] zip =
+        AppBundle.fromDirectory(Path.of(dir), BundleLimits.defaults(), List.of(dataDir(options)))
+            .toZip();
     return admin("POST", "/v1/apps", zip, options, out, err);
   }
 
@@ -198,16 +213,18 @@ public final class Weave {
     if (env != null && !env.isEmpty()) {
       return env;
     }
-    Path file =
-        Path.of(
-                options.getOrDefault(
-                    "data", ConfigFactory.load().getString("edgeweave.node.data-dir")))
-            .resolve("admin-token");
+    Path file = dataDir(options).resolve("admin-token");
     if (!Files.exists(file)) {
       throw new IllegalArgumentException(
           "no admin token: pass --token, set WEAVE_ADMIN_TOKEN, or run next to the node's " + file);
     }
     return Files.readString(file, StandardCharsets.UTF_8).trim();
+  }
+
+  /** The data directory of the node the options name: --data, else the configured one. */
+  private static Path dataDir(Map<String, String> options) {
+    return Path.of(
+        options.getOrDefault("data", ConfigFactory.load().getString("edgeweave.node.data-dir")));
   }
 
   private static String one(List<String> positional, String what) {

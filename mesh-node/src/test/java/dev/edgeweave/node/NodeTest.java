@@ -17,6 +17,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
@@ -170,7 +171,12 @@ class NodeTest {
 
   @Test
   void theCliShouldDeployListAndRemoveAppsOnARunningNode() throws Exception {
-    Path app = TestApps.app("cli-app").wagi("/...", "hello", TestGuests.c("hello")).writeTo(dir);
+    Path app =
+        TestApps.app("cli-app")
+            .wagi("/...", "hello", TestGuests.c("hello"), "files = [\"**/*\"]")
+            .file("local-node/admin-token", "not for upload".getBytes(StandardCharsets.UTF_8))
+            .file(".weave/data/admin-token", "nor this".getBytes(StandardCharsets.UTF_8))
+            .writeTo(dir);
     try (Node node = Node.start(config(dir.resolve("data")))) {
       String to = "http://127.0.0.1:" + node.adminPort();
       ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -178,16 +184,70 @@ class NodeTest {
       PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
       PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8);
       String[] auth = {"--to", to, "--token", node.adminToken()};
-      assertEquals(
-          0,
-          Weave.run(concat(new String[] {"deploy", app.toString()}, auth), o, e),
-          err.toString());
+      String[] deploy = {"deploy", app.toString(), "--data", app.resolve("local-node").toString()};
+      assertEquals(0, Weave.run(concat(deploy, auth), o, e), err.toString());
       assertEquals(200, call(node, "cli-app", "/").statusCode());
+      assertEquals(
+          List.of("/hello.wasm"),
+          List.copyOf(
+              new java.util.TreeMap<>(
+                      node.catalog().app("cli-app").orElseThrow().components().get("hello").files())
+                  .keySet()));
       assertEquals(0, Weave.run(concat(new String[] {"apps"}, auth), o, e));
       assertTrue(out.toString(StandardCharsets.UTF_8).contains("cli-app"));
       assertEquals(0, Weave.run(concat(new String[] {"rm", "cli-app"}, auth), o, e));
       assertEquals(1, Weave.run(concat(new String[] {"app", "cli-app"}, auth), o, e));
       assertEquals(2, Weave.run(new String[] {"frobnicate"}, o, e));
+    }
+  }
+
+  @Test
+  void aNodeStartedByWeaveUpShouldKeepAGuestsStderrOutOfPublicBodies() throws Exception {
+    Path app = TestApps.app("failing").wagi("/...", "exit", TestGuests.c("exit")).writeTo(dir);
+    Config up =
+        Weave.upConfig(
+            Map.of("port", "0", "admin-port", "0", "data", dir.resolve("data").toString()));
+    try (Node node = Node.start(up)) {
+      node.deployDirectory(app);
+      HttpResponse<String> failed = call(node, "failing", "/");
+      assertEquals(500, failed.statusCode());
+      // exit.c writes "something went wrong: database unreachable" to stderr, then exits 3.
+      assertTrue(!failed.body().contains("database unreachable"), failed.body());
+      String id = failed.headers().firstValue("x-request-id").orElseThrow();
+      assertTrue(failed.body().contains("exited with a non-zero exit code"), failed.body());
+      assertTrue(failed.body().contains("request id: " + id), failed.body());
+    }
+  }
+
+  @Test
+  void weaveUpInAnAppsDirectoryShouldNeverMountTheNodesDataDirectory() throws Exception {
+    for (String dataDir : List.of(".weave/data", "state")) {
+      Path app =
+          TestApps.app("everything")
+              .wagi("/...", "hello", TestGuests.c("hello"), "files = [\"**/*\"]")
+              .file("static/page.html", "<p>".getBytes(StandardCharsets.UTF_8))
+              .writeTo(dir.resolve(dataDir.replace('/', '-')));
+      Config up =
+          Weave.upConfig(
+              Map.of("port", "0", "admin-port", "0", "data", app.resolve(dataDir).toString()));
+      try (Node node = Node.start(up)) {
+        assertTrue(java.nio.file.Files.exists(node.dataDir().resolve("admin-token")));
+        node.deployDirectory(app);
+        node.deployDirectory(app); // the store now holds blobs too
+        List<String> mounted =
+            List.copyOf(
+                node.catalog()
+                    .app("everything")
+                    .orElseThrow()
+                    .components()
+                    .get("hello")
+                    .files()
+                    .keySet());
+        assertTrue(mounted.contains("/static/page.html"), mounted.toString());
+        assertTrue(
+            mounted.stream().noneMatch(p -> p.startsWith("/" + dataDir.split("/")[0])),
+            dataDir + ": " + mounted);
+      }
     }
   }
 

@@ -1,8 +1,11 @@
 package dev.edgeweave.deploy.internal;
 
 import java.util.ArrayDeque;
+import java.util.Collection;
 import java.util.Deque;
+import java.util.HashSet;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /** Paths inside an app bundle: always relative, '/'-separated, never leaving the bundle root. */
@@ -37,6 +40,23 @@ public final class BundlePaths {
       }
     }
     return Optional.of(String.join("/", parts));
+  }
+
+  /**
+   * A path of {@code paths} that another one has as a directory ({@code a} and {@code a/b}), as
+   * {@code [file, path below it]}; paths are '/'-separated, with or without a leading '/'.
+   */
+  public static Optional<String[]> fileAboveFile(Collection<String> paths) {
+    Set<String> all = paths instanceof Set<String> set ? set : new HashSet<>(paths);
+    for (String path : paths) {
+      for (int i = path.indexOf('/', 1); i > 0; i = path.indexOf('/', i + 1)) {
+        String parent = path.substring(0, i);
+        if (all.contains(parent)) {
+          return Optional.of(new String[] {parent, path});
+        }
+      }
+    }
+    return Optional.empty();
   }
 
   /** True when {@code glob} uses any of the glob metacharacters {@code * ? [}. */

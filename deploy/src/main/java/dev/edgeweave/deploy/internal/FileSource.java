@@ -2,15 +2,18 @@ package dev.edgeweave.deploy.internal;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.stream.Stream;
 
 /** Where a bundle's files come from: a directory on disk, or bytes already in memory. */
 public interface FileSource {
@@ -24,7 +27,29 @@ public interface FileSource {
   /** Reads a file known to exist, refusing to read more than {@code maxBytes}. */
   byte[] read(String path, long maxBytes) throws IOException;
 
-  /** Files held in memory (an unpacked zip, or a release read back from the blob store). */
+  /** Only the names of files (a stored release's), for laying paths out; nothing can be read. */
+  static FileSource listing(Collection<String> paths) {
+    List<String> sorted = paths.stream().sorted().toList();
+    java.util.Set<String> known = java.util.Set.copyOf(paths);
+    return new FileSource() {
+      @Override
+      public List<String> list() {
+        return sorted;
+      }
+
+      @Override
+      public Optional<Long> size(String path) {
+        return known.contains(path) ? Optional.of(0L) : Optional.empty();
+      }
+
+      @Override
+      public byte[] read(String path, long maxBytes) throws IOException {
+        throw new IOException("only the names of the files are known here, not " + path);
+      }
+    };
+  }
+
+  /** Files held in memory (an unpacked zip). */
   static FileSource of(Map<String, byte[]> files) {
     TreeMap<String, byte[]> sorted = new TreeMap<>(files);
     return new FileSource() {
@@ -47,10 +72,15 @@ public interface FileSource {
   }
 
   /**
-   * Files below {@code root}. Symbolic links are not followed: a link could point outside the app,
-   * and what is deployed must be what the directory holds.
+   * Files below {@code root}, except those in or resolving into {@code excluded} directories.
+   * Symbolic links are not followed: a link could point outside the app, and what is deployed must
+   * be what the directory holds.
    */
-  static FileSource of(Path root) {
+  static FileSource of(Path root, Collection<Path> excluded) throws IOException {
+    List<Path> hidden = new ArrayList<>();
+    for (Path e : excluded) {
+      hidden.add(real(e));
+    }
     return new FileSource() {
       private List<String> listing;
 
@@ -58,16 +88,29 @@ public interface FileSource {
       public synchronized List<String> list() throws IOException {
         if (listing == null) {
           List<String> paths = new ArrayList<>();
-          try (Stream<Path> walk = Files.walk(root)) {
-            walk.filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS))
-                .map(
-                    p ->
-                        root.relativize(p)
+          Files.walkFileTree(
+              root,
+              new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs)
+                    throws IOException {
+                  return isHidden(dir) ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
+                    throws IOException {
+                  // Not following links, the walk sees a link as a link, never as a file.
+                  if (attrs.isRegularFile() && !isHidden(file)) {
+                    paths.add(
+                        root.relativize(file)
                             .toString()
-                            .replace(p.getFileSystem().getSeparator(), "/"))
-                .sorted()
-                .forEach(paths::add);
-          }
+                            .replace(file.getFileSystem().getSeparator(), "/"));
+                  }
+                  return FileVisitResult.CONTINUE;
+                }
+              });
+          paths.sort(null);
           listing = List.copyOf(paths);
         }
         return listing;
@@ -76,7 +119,9 @@ public interface FileSource {
       @Override
       public Optional<Long> size(String path) throws IOException {
         Path p = resolve(path);
-        if (!Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS) || hasLinkBelowRoot(p)) {
+        if (!Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)
+            || hasLinkBelowRoot(p)
+            || isHidden(p)) {
           return Optional.empty();
         }
         return Optional.of(Files.size(p));
@@ -84,7 +129,11 @@ public interface FileSource {
 
       @Override
       public byte[] read(String path, long maxBytes) throws IOException {
-        try (InputStream in = Files.newInputStream(resolve(path), LinkOption.NOFOLLOW_LINKS)) {
+        Path p = resolve(path);
+        if (isHidden(p)) {
+          throw new IOException(path + " is not part of the app");
+        }
+        try (InputStream in = Files.newInputStream(p, LinkOption.NOFOLLOW_LINKS)) {
           byte[] bytes = in.readNBytes((int) Math.min(maxBytes + 1, Integer.MAX_VALUE - 8));
           if (bytes.length > maxBytes) {
             throw new IOException(path + " grew past " + maxBytes + " bytes while being read");
@@ -97,6 +146,11 @@ public interface FileSource {
         return root.resolve(path.replace("/", root.getFileSystem().getSeparator()));
       }
 
+      private boolean isHidden(Path p) throws IOException {
+        Path actual = real(p);
+        return hidden.stream().anyMatch(actual::startsWith);
+      }
+
       private boolean hasLinkBelowRoot(Path p) {
         for (Path q = p.getParent(); q != null && !q.equals(root); q = q.getParent()) {
           if (Files.isSymbolicLink(q)) {
@@ -106,5 +160,10 @@ public interface FileSource {
         return false;
       }
     };
+  }
+
+  /** Where {@code p} really is: links resolved when it exists, else its absolute form. */
+  static Path real(Path p) throws IOException {
+    return Files.exists(p) ? p.toRealPath() : p.toAbsolutePath().normalize();
   }
 }

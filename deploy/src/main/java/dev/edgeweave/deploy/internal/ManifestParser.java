@@ -17,6 +17,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.tomlj.Toml;
@@ -65,7 +66,18 @@ public final class ManifestParser {
   private static final List<String> VARIABLE_KEYS =
       List.of("default", "required", "secret", "description");
 
-  private static final Pattern APP_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
+  /**
+   * Deepest nesting of arrays and inline tables read: the parser recurses per level, and a deploy
+   * runs on a thread with the JVM's default stack. Real manifests nest a handful deep.
+   */
+  static final int MAX_NESTING = 32;
+
+  /**
+   * One DNS label (RFC 1123): an app answers at {@code <name>.<domain>}, so a dot would make one
+   * app a subdomain of another.
+   */
+  private static final Pattern APP_NAME = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?");
+
   private static final String USE_WAGI = "use executor = { type = \"wagi\" }";
 
   private final List<String> errors = new ArrayList<>();
@@ -74,7 +86,25 @@ public final class ManifestParser {
 
   /** Parses {@code toml}; see {@link SpinManifest#parse(String)}. */
   public AppManifest parse(String toml) throws ManifestException {
-    TomlParseResult doc = Toml.parse(toml);
+    OptionalInt tooDeep = TomlNesting.lineDeeperThan(toml, MAX_NESTING);
+    if (tooDeep.isPresent()) {
+      error(
+          TOP,
+          "line "
+              + tooDeep.getAsInt()
+              + ": arrays and inline tables nest more than "
+              + MAX_NESTING
+              + " deep");
+      throw new ManifestException(errors);
+    }
+    TomlParseResult doc;
+    try {
+      doc = Toml.parse(toml);
+    } catch (StackOverflowError e) {
+      // Only if the nesting scan and the parser disagree; the thread recovers once unwound.
+      error(TOP, "nests too deeply to be read");
+      throw new ManifestException(errors);
+    }
     if (doc.hasErrors()) {
       for (TomlParseError e : doc.errors()) {
         errors.add(
@@ -114,10 +144,10 @@ public final class ManifestParser {
             "application.name",
             "'"
                 + name
-                + "' must be 1 to "
+                + "' must be a single DNS label: 1 to "
                 + SpinManifest.MAX_APP_NAME_LENGTH
-                + " letters, digits, '-', '_' or '.', starting with a letter or digit"
-                + " (it names the app in URLs and on disk)");
+                + " letters, digits and '-', not starting or ending with '-'"
+                + " (it names the app in host names, URLs and on disk)");
       }
       version = string(app, "application", "version").orElse("");
       description = string(app, "application", "description").orElse("");
@@ -291,6 +321,7 @@ public final class ManifestParser {
     List<FileMount> files = files(c, where);
     List<String> excludeFiles = strings(c, where, "exclude_files");
     Map<String, String> environment = stringTable(c, where, "environment", false);
+    environment.keySet().forEach(name -> checkEnvironmentName(where, name));
     Map<String, String> variables = stringTable(c, where, "variables", true);
     variables.forEach((k, v) -> checkTemplate(where, "variables." + k, v, appVariables));
 
@@ -648,6 +679,34 @@ public final class ManifestParser {
       error(w + ".entrypoint", "must not be empty");
     }
     return Optional.of(new WagiExecutor(argv, entrypoint));
+  }
+
+  /** The guest's environment is a list of NAME=value strings: a name cannot hold '=' or NUL. */
+  private void checkEnvironmentName(String where, String name) {
+    String field = at(where, "environment." + printable(name));
+    if (name.isEmpty()) {
+      error(field, "name must not be empty");
+    } else if (name.indexOf('=') >= 0) {
+      error(field, "name must not contain '=' (the guest sees NAME=value)");
+    } else if (name.indexOf('\0') >= 0) {
+      error(field, "name must not contain a NUL character");
+    }
+  }
+
+  /** Control characters shown as escapes, so an error message stays one readable line. */
+  private static String printable(String s) {
+    StringBuilder out = new StringBuilder(s.length());
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c == 0) {
+        out.append("\\0");
+      } else if (c < 0x20 || c == 0x7f) {
+        out.append(String.format("\\u%04x", (int) c));
+      } else {
+        out.append(c);
+      }
+    }
+    return out.toString();
   }
 
   private void checkTemplate(

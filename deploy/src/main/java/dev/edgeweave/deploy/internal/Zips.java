@@ -38,7 +38,7 @@ public final class Zips {
     long total = 0;
     try (ZipInputStream in = new ZipInputStream(new ByteArrayInputStream(zip))) {
       ZipEntry entry;
-      while ((entry = in.getNextEntry()) != null) {
+      while ((entry = nextEntry(in)) != null) {
         entries++;
         if (entries > limits.maxEntries()) {
           throw new BundleException(
@@ -70,7 +70,29 @@ public final class Zips {
     if (entries == 0) {
       throw new BundleException("not a zip, or an empty one: it has no entries");
     }
+    Optional<String[]> clash = BundlePaths.fileAboveFile(files.keySet());
+    if (clash.isPresent()) {
+      throw new BundleException(
+          "zip has a file '"
+              + clash.get()[0]
+              + "' and also entries below it ('"
+              + clash.get()[1]
+              + "'): a path is either a file or a directory");
+    }
     return files;
+  }
+
+  private static ZipEntry nextEntry(ZipInputStream in) throws IOException, BundleException {
+    try {
+      return in.getNextEntry();
+    } catch (IllegalArgumentException e) {
+      // ZipInputStream reports a name it cannot decode this way, not as a ZipException.
+      throw new BundleException(
+          List.of(
+              "a zip entry's name is not valid UTF-8; zip the app with UTF-8 names"
+                  + " (`weave deploy` does)"),
+          e);
+    }
   }
 
   private static byte[] readBounded(InputStream in, String name, BundleLimits limits, long before)
