@@ -55,6 +55,7 @@ final class Guardian {
           WasmEngine engine = WasmEngine.create(functionSettings.engineConfig());
           FunctionCatalog catalog = new FunctionCatalog(repository, engine, functionSettings);
           FunctionEntity.init(system, catalog);
+          ctx.spawn(HandOffRedelivery.create(), "hand-off-redelivery");
 
           IngressSettings ingress = IngressSettings.fromConfig(config);
           AdminSettings admin = AdminSettings.fromConfig(config, adminToken);
