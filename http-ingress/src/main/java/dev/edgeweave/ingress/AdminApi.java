@@ -34,13 +34,14 @@ import org.apache.pekko.stream.Materializer;
  * GET    /v1/apps          the deployed apps
  * GET    /v1/apps/{name}   one app
  * DELETE /v1/apps/{name}   204, or 404
- * GET    /v1/status        this node
+ * GET    /v1/status        this node: apps, cluster members as it sees them, entities it runs
  * </pre>
  */
 public final class AdminApi implements Function<HttpRequest, CompletionStage<HttpResponse>> {
 
   private static final String APPS = "/v1/apps";
 
+  private final ActorSystem<?> system;
   private final FunctionCatalog catalog;
   private final AdminSettings settings;
   private final Materializer materializer;
@@ -48,6 +49,7 @@ public final class AdminApi implements Function<HttpRequest, CompletionStage<Htt
   private final byte[] expectedAuthorization;
 
   public AdminApi(ActorSystem<?> system, FunctionCatalog catalog, AdminSettings settings) {
+    this.system = system;
     this.catalog = catalog;
     this.settings = settings;
     this.materializer = Materializer.matFromSystem(system);
@@ -95,7 +97,14 @@ public final class AdminApi implements Function<HttpRequest, CompletionStage<Htt
       }
     }
     if (path.equals("/v1/status") && method.equals(HttpMethods.GET)) {
-      return done(json(StatusCodes.OK, Map.of("status", "serving", "apps", catalog.apps().size())));
+      return NodeStatus.describe(system, catalog, settings.statusTimeout())
+          .thenApplyAsync(status -> json(StatusCodes.OK, status), PublicIngress.SAME_THREAD)
+          .exceptionallyAsync(
+              error ->
+                  PublicIngress.text(
+                      StatusCodes.SERVICE_UNAVAILABLE,
+                      "the node's shards did not report in time: " + error.getMessage()),
+              PublicIngress.SAME_THREAD);
     }
     return done(
         PublicIngress.text(

@@ -6,7 +6,12 @@ import java.util.Objects;
 
 /** Settings of the admin API ({@code edgeweave.admin}); the token is resolved by the node. */
 public record AdminSettings(
-    String host, int port, String token, long maxBundleBytes, Duration deployTimeout) {
+    String host,
+    int port,
+    String token,
+    long maxBundleBytes,
+    Duration deployTimeout,
+    Duration statusTimeout) {
 
   /** A shorter bearer token is too easy to guess. */
   public static final int MIN_TOKEN_LENGTH = 16;
@@ -26,6 +31,7 @@ public record AdminSettings(
         c.getInt("port"),
         token,
         c.getBytes("max-bundle-bytes"),
-        c.getDuration("deploy-timeout"));
+        c.getDuration("deploy-timeout"),
+        c.getDuration("status-timeout"));
   }
 }

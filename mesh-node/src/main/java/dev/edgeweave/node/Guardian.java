@@ -61,6 +61,7 @@ final class Guardian {
               new FunctionCatalog(
                   repository, engine, functionSettings, CatalogSettings.fromConfig(config));
           FunctionEntity.init(system, catalog, scheduler);
+          ctx.spawn(HandOffRedelivery.create(), "hand-off-redelivery");
 
           IngressSettings ingress = IngressSettings.fromConfig(config);
           AdminSettings admin = AdminSettings.fromConfig(config, adminToken);

@@ -42,7 +42,7 @@ public final class Node implements AutoCloseable {
 
   /** Starts a node from {@code overrides} on top of application.conf and reference.conf. */
   public static Node start(Config overrides) {
-    Config config = overrides.withFallback(ConfigFactory.load()).resolve();
+    Config config = NodeConfig.apply(overrides.withFallback(ConfigFactory.load()).resolve());
     Path dataDir = Path.of(config.getString("edgeweave.node.data-dir")).toAbsolutePath();
     String token = adminToken(config, dataDir);
     AppRepository repository;

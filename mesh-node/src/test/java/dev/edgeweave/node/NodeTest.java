@@ -252,6 +252,33 @@ class NodeTest {
   }
 
   @Test
+  void theStatusShouldShowTheClusterAndTheEntitiesTheNodeRuns() throws Exception {
+    Path app = TestApps.app("counted").wagi("/...", "hello", TestGuests.c("hello")).writeTo(dir);
+    try (Node node = Node.start(config(dir.resolve("data")))) {
+      node.deployDirectory(app);
+      assertEquals(200, call(node, "counted", "/").statusCode());
+      HttpResponse<String> status = send(admin(node, "/v1/status").GET());
+      assertEquals(200, status.statusCode(), status.body());
+      String self =
+          org.apache.pekko.cluster.typed.Cluster.get(node.system())
+              .selfMember()
+              .address()
+              .toString();
+      String body = status.body();
+      assertTrue(body.contains("\"apps\":1"), body);
+      assertTrue(body.contains("\"self\":\"" + self + "\""), body);
+      assertTrue(body.contains("\"location\":\"default\""), body);
+      assertTrue(
+          body.contains(
+              "\"members\":[{\"address\":\""
+                  + self
+                  + "\",\"location\":\"default\",\"status\":\"Up\",\"reachable\":true}]"),
+          body);
+      assertTrue(body.contains("\"entities\":[\"counted#0\"]"), body);
+    }
+  }
+
+  @Test
   void theAdminTokenShouldBeGeneratedOnceAndKeptInTheDataDir() {
     Path data = dir.resolve("tokens");
     Config config = config(data);

@@ -1,0 +1,135 @@
+package dev.edgeweave.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.edgeweave.sharding.TestApps;
+import dev.edgeweave.wasmhost.TestGuests;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A node killed with SIGKILL: the others keep serving (those of its location after the split brain
+ * resolver downs it and its shards move), and the node restarted on its data dir rejoins and serves
+ * its apps without a new deploy. One scenario, in order.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class CrashTest {
+
+  private static final int APPS = 4;
+
+  /**
+   * The survivors must serve again within this long after the kill: failure detection (about 3 s),
+   * the resolver's stable-after (5 s in these tests), removal and the shards' move, and requests
+   * already waiting for the dead node timing out (wall time plus ask margin, 15 s), with room for a
+   * slow machine. Not a timing measurement: a bound on "it recovers at all".
+   */
+  private static final Duration RECOVERY_BOUND = Duration.ofSeconds(60);
+
+  @RegisterExtension
+  static final WeaveCluster cluster =
+      WeaveCluster.named("crash").location("eu", 2).location("us", 2).build();
+
+  @TempDir static Path appsDir;
+
+  private static final List<String> apps = new ArrayList<>();
+
+  @BeforeAll
+  static void startAndDeploy() throws Exception {
+    cluster.startAll();
+    cluster.awaitClusterUp(4);
+    for (int i = 0; i < APPS; i++) {
+      String name = "crash-" + i;
+      apps.add(name);
+      cluster.deployEverywhere(
+          TestApps.app(name).wagi("/...", "hello", TestGuests.c("hello")).writeTo(appsDir));
+    }
+    // Every app's entity gets a home in each location before the kill.
+    for (WeaveNode node : cluster.nodes()) {
+      for (String app : apps) {
+        assertEquals(200, cluster.get(node, app + ".localhost", "/").status());
+      }
+    }
+  }
+
+  @Test
+  @Order(1)
+  void theOtherNodesShouldServeAgainAfterANodeIsKilled() throws Exception {
+    // eu-2 has the higher address of its location: keep-majority keeps eu-1 on the 1-1 tie.
+    WeaveNode victim = cluster.node("eu-2");
+    WeaveNode neighbour = cluster.node("eu-1");
+    List<String> victimEntities = cluster.status(victim).entities();
+    assertFalse(victimEntities.isEmpty(), "the victim runs no entity, so its death proves little");
+    List<WeaveNode> survivors = cluster.nodes().stream().filter(n -> n != victim).toList();
+
+    Traffic traffic = Traffic.start(survivors, apps);
+    WeaveCluster.sleep(Duration.ofSeconds(2));
+    long killedAt = System.nanoTime();
+    cluster.kill(victim);
+
+    WeaveCluster.await(
+        victim + " removed from the cluster as eu-1 sees it",
+        RECOVERY_BOUND,
+        () -> cluster.status(neighbour).member(victim).isEmpty());
+    long removedAt = System.nanoTime();
+    // Keep the traffic going until every survivor has served every app for two seconds.
+    WeaveCluster.await(
+        "every survivor serving every app again",
+        RECOVERY_BOUND,
+        () ->
+            traffic.servingSince(
+                survivors, apps, System.nanoTime() - Duration.ofSeconds(2).toNanos()));
+    List<Traffic.Outcome> outcomes = traffic.stop();
+
+    System.out.printf(
+        "kill -9 of %s (entities %s): removed from the cluster after %.1f s%n",
+        victim, victimEntities, Traffic.seconds(removedAt - killedAt));
+    for (WeaveNode node : survivors) {
+      Traffic.Window window = Traffic.Window.of(outcomes, node, killedAt);
+      System.out.println("  " + window);
+      assertTrue(
+          window.lastFailedSentSeconds() < RECOVERY_BOUND.toSeconds(),
+          node + " still failed requests " + window.lastFailedSentSeconds() + " s after the kill");
+      if (!node.location().equals(victim.location())) {
+        assertTrue(
+            window.failed().isEmpty(),
+            "a crash in " + victim.location() + " failed requests at " + node + ": " + window);
+      }
+    }
+    for (WeaveNode node : survivors) {
+      assertTrue(cluster.status(node).allUp(3), node + ": " + cluster.status(node).members());
+    }
+    assertTrue(
+        cluster.status(neighbour).entities().containsAll(entities(apps)),
+        "eu-1 took over every entity of eu: " + cluster.status(neighbour).entities());
+  }
+
+  @Test
+  @Order(2)
+  void theKilledNodeRestartedOnItsDataDirShouldRejoinAndServeItsApps() throws Exception {
+    WeaveNode node = cluster.node("eu-2");
+    cluster.restart(node);
+    cluster.awaitClusterUp(4);
+    NodeStatus status = cluster.status(node);
+    assertEquals(APPS, status.apps(), "apps read back from the data dir");
+    for (String app : apps) {
+      WeaveCluster.Response response = cluster.get(node, app + ".localhost", "/");
+      assertEquals(200, response.status(), app + ": " + response.body());
+      assertEquals("Hello, Edgeweave\n", response.body());
+    }
+  }
+
+  private static List<String> entities(List<String> apps) {
+    return apps.stream().map(a -> a + "#0").toList();
+  }
+}
