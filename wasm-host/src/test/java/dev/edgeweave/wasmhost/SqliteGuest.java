@@ -1,6 +1,5 @@
 package dev.edgeweave.wasmhost;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -18,7 +17,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.TimeUnit;
 import java.util.zip.GZIPInputStream;
 
 /**
@@ -95,7 +93,7 @@ public final class SqliteGuest {
             src.resolve("sqlite-wagi.c").toString(),
             src.resolve("sqlite3.c").toString()));
     try {
-      run(command);
+      TestGuests.run(command, 10);
       Files.move(out, cached, StandardCopyOption.REPLACE_EXISTING);
     } finally {
       try (var files = Files.list(src)) {
@@ -190,41 +188,6 @@ public final class SqliteGuest {
         throw new IOException("no test resource " + name);
       }
       return in.readAllBytes();
-    }
-  }
-
-  private static void run(List<String> command) throws IOException {
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-    ByteArrayOutputStream output = new ByteArrayOutputStream();
-    Thread reader =
-        new Thread(
-            () -> {
-              try {
-                process.getInputStream().transferTo(output);
-              } catch (IOException e) {
-                // The exit code tells what went wrong.
-              }
-            });
-    reader.start();
-    try {
-      if (!process.waitFor(10, TimeUnit.MINUTES)) {
-        process.destroyForcibly();
-        throw new IOException("timed out: " + String.join(" ", command));
-      }
-      reader.join();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      process.destroyForcibly();
-      throw new IOException("interrupted: " + String.join(" ", command), e);
-    }
-    if (process.exitValue() != 0) {
-      throw new IOException(
-          "failed (exit "
-              + process.exitValue()
-              + "): "
-              + String.join(" ", command)
-              + "\n"
-              + output.toString(StandardCharsets.UTF_8));
     }
   }
 }

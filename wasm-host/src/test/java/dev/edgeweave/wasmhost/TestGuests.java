@@ -68,18 +68,19 @@ public final class TestGuests {
                   output.toString(),
                   source.toString())
               : List.of("wat2wasm", source.toString(), "-o", output.toString());
-      run(command);
+      run(command, 2);
       return Files.readAllBytes(output);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot build test guest " + name + extension, e);
     }
   }
 
-  private static void run(List<String> command) throws IOException {
+  /** Runs a build command; fails with its output if it fails or takes longer than the minutes. */
+  static void run(List<String> command, int minutes) throws IOException {
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
     String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     try {
-      if (!process.waitFor(2, TimeUnit.MINUTES)) {
+      if (!process.waitFor(minutes, TimeUnit.MINUTES)) {
         process.destroyForcibly();
         throw new IOException("timed out: " + String.join(" ", command));
       }
