@@ -63,7 +63,8 @@ class GuestSchedulerTest {
         maxConcurrency,
         maxQueue,
         Duration.ofSeconds(2),
-        d.maxTableElements());
+        d.maxTableElements(),
+        d.maxTransientWriteBytes());
   }
 
   private static final AppLimits ROOMY = limits(32, 128);
