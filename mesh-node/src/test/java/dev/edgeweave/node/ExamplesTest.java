@@ -11,6 +11,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -24,6 +25,9 @@ class ExamplesTest {
   private static final Path EXAMPLES = Path.of("..", "examples");
 
   @TempDir Path dir;
+
+  /** Apps written by a test, outside the node's data directory. */
+  @TempDir Path apps;
 
   @Test
   void everyRouteOfEveryExampleShouldAnswer() throws Exception {
@@ -68,6 +72,46 @@ class ExamplesTest {
               HttpResponse.BodyHandlers.ofString());
       assertEquals(404, missing.statusCode(), missing.body());
     }
+  }
+
+  @Test
+  void theVisitCounterShouldCountEveryVisitOnceAndKeepEachAppsCountApart() throws Exception {
+    HttpClient client = HttpClient.newHttpClient();
+    // The same counter deployed as a second app, with its own store of the same label.
+    Path other = apps.resolve("other-counter");
+    Files.createDirectories(other);
+    Path example = EXAMPLES.resolve("kv-counter-c");
+    Files.copy(example.resolve("main.wasm"), other.resolve("main.wasm"));
+    Files.writeString(
+        other.resolve("spin.toml"),
+        Files.readString(example.resolve("spin.toml"))
+            .replace("name = \"kv-counter-c\"", "name = \"other-counter\""));
+    try (Node node = startNode()) {
+      node.deployDirectory(example);
+      node.deployDirectory(other);
+      assertEquals("visits: 1\n", count(client, node, "kv-counter-c", null));
+      assertEquals("visits: 2\n", count(client, node, "kv-counter-c", "req-1"));
+      // A retry of the same request counts once.
+      assertEquals("visits: 2\n", count(client, node, "kv-counter-c", "req-1"));
+      assertEquals("visits: 3\n", count(client, node, "kv-counter-c", "req-2"));
+      assertEquals("visits: 1\n", count(client, node, "other-counter", null));
+      assertEquals("visits: 4\n", count(client, node, "kv-counter-c", null));
+    }
+  }
+
+  private static String count(HttpClient client, Node node, String app, String requestId)
+      throws Exception {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.publicPort() + "/count"))
+            .header("Host", app + ".localhost")
+            .timeout(Duration.ofSeconds(30));
+    if (requestId != null) {
+      request.header("X-Request-Id", requestId);
+    }
+    HttpResponse<String> response =
+        client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, response.statusCode(), response.body());
+    return response.body();
   }
 
   private Node startNode() {
