@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.typesafe.config.ConfigFactory;
 import dev.edgeweave.deploy.DeployedApp;
 import dev.edgeweave.deploy.HttpTrigger;
+import dev.edgeweave.kv.ReplicatedKvService;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -96,6 +97,34 @@ class ExamplesTest {
       assertEquals("visits: 3\n", count(client, node, "kv-counter-c", "req-2"));
       assertEquals("visits: 1\n", count(client, node, "other-counter", null));
       assertEquals("visits: 4\n", count(client, node, "kv-counter-c", null));
+    }
+  }
+
+  @Test
+  void theWatGreetingShouldBeStoredByTheFirstRequestAndReadByTheNext() throws Exception {
+    HttpClient client = HttpClient.newHttpClient();
+    try (Node node = startNode()) {
+      node.deployDirectory(EXAMPLES.resolve("kv-wat"));
+      HttpRequest request =
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.publicPort() + "/greeting"))
+              .header("Host", "kv-wat.localhost")
+              .build();
+      for (int i = 0; i < 2; i++) {
+        HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, response.statusCode(), response.body());
+        assertEquals("hello from the key-value store\n", response.body());
+      }
+      // The guest wrote the node's replicated store, under its own app.
+      assertEquals(
+          "hello from the key-value store\n",
+          new String(
+              ReplicatedKvService.get(node.system())
+                  .open("kv-wat", "default")
+                  .get("greeting")
+                  .toCompletableFuture()
+                  .join()
+                  .orElseThrow(),
+              java.nio.charset.StandardCharsets.UTF_8));
     }
   }
 

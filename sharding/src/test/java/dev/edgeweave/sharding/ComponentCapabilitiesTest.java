@@ -10,6 +10,7 @@ import dev.edgeweave.deploy.AppRepository;
 import dev.edgeweave.deploy.DeployedApp;
 import dev.edgeweave.deploy.VariableDecl;
 import dev.edgeweave.wasmhost.EngineConfig;
+import dev.edgeweave.wasmhost.GuestException;
 import dev.edgeweave.wasmhost.GuestRequest;
 import dev.edgeweave.wasmhost.TestGuests;
 import dev.edgeweave.wasmhost.WasmEngine;
@@ -129,5 +130,12 @@ class ComponentCapabilitiesTest {
     // Not declared: access-denied. Declared, on a node without stores: no-such-store.
     assertEquals("status 9", call(catalog, app, "open:sessions"));
     assertEquals("status 8", call(catalog, app, "open:default"));
+    // The reason names the component and the store (in stderr, quoted when the request fails).
+    GuestException e =
+        assertThrows(GuestException.class, () -> call(catalog, app, "open:sessions::fail"));
+    assertTrue(
+        e.getMessage()
+            .contains("weave.kv_open: component 'web' did not declare key-value store 'sessions'"),
+        e.getMessage());
   }
 }

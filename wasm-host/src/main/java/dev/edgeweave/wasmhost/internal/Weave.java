@@ -123,6 +123,13 @@ public final class Weave {
               } catch (Refused refused) {
                 return RESULTS[status(refused)];
               } catch (KvFailure failure) {
+                // The guest gets a status; the reason (the store, the component) goes to its
+                // stderr, which the node logs and quotes when the request fails.
+                WasiContext.current()
+                    .stderrBuffer()
+                    .append(
+                        ("weave." + name + ": " + failure.getMessage() + "\n")
+                            .getBytes(StandardCharsets.UTF_8));
                 return RESULTS[status(failure.kind())];
               }
             }));
