@@ -10,9 +10,10 @@ import java.util.Optional;
 /**
  * One {@code [component.X]} (or an inline component of a trigger, given a generated id).
  *
- * <p>{@code allowedOutboundHosts} and {@code keyValueStores} are parsed so the model is complete,
- * but a manifest that sets either is rejected today, so in a parsed manifest they are empty. {@code
- * variables} maps a component variable to its template (e.g. {@code "https://{{ host }}/"}). {@code
+ * <p>{@code keyValueStores} are the labels of the app's key-value stores the component may open
+ * (any other is denied). {@code allowedOutboundHosts} is parsed so the model is complete, but a
+ * manifest that sets it is rejected today, so in a parsed manifest it is empty. {@code variables}
+ * maps a component variable to its template (e.g. {@code "https://{{ host }}/"}). {@code
  * allowTransientWrite} is {@code [component.<id>.tool.edgeweave] allow_transient_write}: the
  * component sees its files writable, each request in its own discarded overlay.
  */

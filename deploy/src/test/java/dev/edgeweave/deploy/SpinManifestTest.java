@@ -56,7 +56,7 @@ class SpinManifestTest {
             Map.of("MODE", "production", "REGION", "eu"),
             Map.of("endpoint", "https://{{ api_host }}/v1", "token", "{{api_token}}"),
             List.of(),
-            List.of(),
+            List.of("default", "user-sessions"),
             Optional.of(
                 new BuildConfig(
                     List.of("make deps", "make"), Optional.of("cart"), List.of("src/**/*.c"))),
@@ -165,7 +165,7 @@ class SpinManifestTest {
         component = "web"
         [component.web]
         source = "web.wasm"
-        key_value_stores = ["default"]
+        sqlite_databases = ["default"]
         """;
 
     ManifestException e = assertThrows(ManifestException.class, () -> SpinManifest.parse(toml));

@@ -6,6 +6,8 @@ import dev.edgeweave.ingress.AdminApi;
 import dev.edgeweave.ingress.AdminSettings;
 import dev.edgeweave.ingress.IngressSettings;
 import dev.edgeweave.ingress.PublicIngress;
+import dev.edgeweave.kv.ReplicatedKvService;
+import dev.edgeweave.sharding.AppVariables;
 import dev.edgeweave.sharding.CatalogSettings;
 import dev.edgeweave.sharding.FunctionCatalog;
 import dev.edgeweave.sharding.FunctionEntity;
@@ -57,9 +59,18 @@ final class Guardian {
           // Guests run on the scheduler's threads and tell it when they wait in the host.
           GuestScheduler scheduler = new GuestScheduler(functionSettings.scheduler());
           WasmEngine engine = WasmEngine.create(functionSettings.engineConfig(), scheduler);
+          // Every node runs the key-value replicator, whether or not its apps use it: a node
+          // without it counts as a replica that never answers.
+          ReplicatedKvService kv = ReplicatedKvService.get(system);
           FunctionCatalog catalog =
               new FunctionCatalog(
-                  repository, engine, functionSettings, CatalogSettings.fromConfig(config));
+                  repository,
+                  engine,
+                  functionSettings,
+                  CatalogSettings.fromConfig(config),
+                  kv,
+                  kv.settings(),
+                  AppVariables.fromConfig(config));
           FunctionEntity.init(system, catalog, scheduler);
           ctx.spawn(HandOffRedelivery.create(), "hand-off-redelivery");
 

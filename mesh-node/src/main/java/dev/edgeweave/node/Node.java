@@ -18,6 +18,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -44,6 +45,13 @@ public final class Node implements AutoCloseable {
   public static Node start(Config overrides) {
     Config config = NodeConfig.apply(overrides.withFallback(ConfigFactory.load()).resolve());
     Path dataDir = Path.of(config.getString("edgeweave.node.data-dir")).toAbsolutePath();
+    String kvDir = "edgeweave.kv.durable.dir";
+    if (config.getString(kvDir).equals(ConfigFactory.defaultReference().getString(kvDir))) {
+      // Unless configured elsewhere, the key-value store's files live in the node's data dir.
+      config =
+          ConfigFactory.parseMap(Map.of(kvDir, dataDir.resolve("kv").toString()))
+              .withFallback(config);
+    }
     String token = adminToken(config, dataDir);
     AppRepository repository;
     try {

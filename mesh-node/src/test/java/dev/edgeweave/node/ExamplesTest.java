@@ -7,10 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.typesafe.config.ConfigFactory;
 import dev.edgeweave.deploy.DeployedApp;
 import dev.edgeweave.deploy.HttpTrigger;
+import dev.edgeweave.kv.ReplicatedKvService;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -24,6 +26,9 @@ class ExamplesTest {
   private static final Path EXAMPLES = Path.of("..", "examples");
 
   @TempDir Path dir;
+
+  /** Apps written by a test, outside the node's data directory. */
+  @TempDir Path apps;
 
   @Test
   void everyRouteOfEveryExampleShouldAnswer() throws Exception {
@@ -68,6 +73,74 @@ class ExamplesTest {
               HttpResponse.BodyHandlers.ofString());
       assertEquals(404, missing.statusCode(), missing.body());
     }
+  }
+
+  @Test
+  void theVisitCounterShouldCountEveryVisitOnceAndKeepEachAppsCountApart() throws Exception {
+    HttpClient client = HttpClient.newHttpClient();
+    // The same counter deployed as a second app, with its own store of the same label.
+    Path other = apps.resolve("other-counter");
+    Files.createDirectories(other);
+    Path example = EXAMPLES.resolve("kv-counter-c");
+    Files.copy(example.resolve("main.wasm"), other.resolve("main.wasm"));
+    Files.writeString(
+        other.resolve("spin.toml"),
+        Files.readString(example.resolve("spin.toml"))
+            .replace("name = \"kv-counter-c\"", "name = \"other-counter\""));
+    try (Node node = startNode()) {
+      node.deployDirectory(example);
+      node.deployDirectory(other);
+      assertEquals("visits: 1\n", count(client, node, "kv-counter-c", null));
+      assertEquals("visits: 2\n", count(client, node, "kv-counter-c", "req-1"));
+      // A retry of the same request counts once.
+      assertEquals("visits: 2\n", count(client, node, "kv-counter-c", "req-1"));
+      assertEquals("visits: 3\n", count(client, node, "kv-counter-c", "req-2"));
+      assertEquals("visits: 1\n", count(client, node, "other-counter", null));
+      assertEquals("visits: 4\n", count(client, node, "kv-counter-c", null));
+    }
+  }
+
+  @Test
+  void theWatGreetingShouldBeStoredByTheFirstRequestAndReadByTheNext() throws Exception {
+    HttpClient client = HttpClient.newHttpClient();
+    try (Node node = startNode()) {
+      node.deployDirectory(EXAMPLES.resolve("kv-wat"));
+      HttpRequest request =
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.publicPort() + "/greeting"))
+              .header("Host", "kv-wat.localhost")
+              .build();
+      for (int i = 0; i < 2; i++) {
+        HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, response.statusCode(), response.body());
+        assertEquals("hello from the key-value store\n", response.body());
+      }
+      // The guest wrote the node's replicated store, under its own app.
+      assertEquals(
+          "hello from the key-value store\n",
+          new String(
+              ReplicatedKvService.get(node.system())
+                  .open("kv-wat", "default")
+                  .get("greeting")
+                  .toCompletableFuture()
+                  .join()
+                  .orElseThrow(),
+              java.nio.charset.StandardCharsets.UTF_8));
+    }
+  }
+
+  private static String count(HttpClient client, Node node, String app, String requestId)
+      throws Exception {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.publicPort() + "/count"))
+            .header("Host", app + ".localhost")
+            .timeout(Duration.ofSeconds(30));
+    if (requestId != null) {
+      request.header("X-Request-Id", requestId);
+    }
+    HttpResponse<String> response =
+        client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, response.statusCode(), response.body());
+    return response.body();
   }
 
   private Node startNode() {

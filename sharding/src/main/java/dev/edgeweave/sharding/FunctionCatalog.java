@@ -9,9 +9,14 @@ import dev.edgeweave.deploy.ComponentManifest;
 import dev.edgeweave.deploy.DeployedApp;
 import dev.edgeweave.deploy.DeployedComponent;
 import dev.edgeweave.deploy.HttpTrigger;
+import dev.edgeweave.deploy.VariableDecl;
+import dev.edgeweave.kv.KvService;
+import dev.edgeweave.kv.KvSettings;
+import dev.edgeweave.wasmhost.Capabilities;
 import dev.edgeweave.wasmhost.ComponentSpec;
 import dev.edgeweave.wasmhost.GuestFunction;
 import dev.edgeweave.wasmhost.InvalidModuleException;
+import dev.edgeweave.wasmhost.Variables;
 import dev.edgeweave.wasmhost.WasmEngine;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -24,6 +29,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -49,6 +55,9 @@ public final class FunctionCatalog implements AutoCloseable {
   private final WasmEngine engine;
   private final FunctionSettings settings;
   private final CatalogSettings catalogSettings;
+  private final KvService kv;
+  private final KvSettings kvSettings;
+  private final AppVariables variables;
   private final Object[] nameLocks = new Object[NAME_LOCKS];
   private final Map<FunctionKey, Prepared> functions = new ConcurrentHashMap<>();
 
@@ -87,6 +96,37 @@ public final class FunctionCatalog implements AutoCloseable {
       WasmEngine engine,
       FunctionSettings settings,
       CatalogSettings catalogSettings) {
+    this(
+        repository,
+        engine,
+        settings,
+        catalogSettings,
+        null,
+        null,
+        new AppVariables(com.typesafe.config.ConfigFactory.empty(), System.getenv()));
+  }
+
+  /**
+   * A catalog whose components reach the node's key-value stores and variables through the weave
+   * ABI: each component its declared stores of its own app, and its variables.
+   *
+   * @param kv the node's stores ({@code ReplicatedKvService.get(system)}); null for none
+   * @param kvSettings their settings (per-app limits); null when {@code kv} is
+   */
+  public FunctionCatalog(
+      AppRepository repository,
+      WasmEngine engine,
+      FunctionSettings settings,
+      CatalogSettings catalogSettings,
+      KvService kv,
+      KvSettings kvSettings,
+      AppVariables variables) {
+    this.kv = kv;
+    this.kvSettings = kvSettings;
+    this.variables = Objects.requireNonNull(variables, "variables");
+    if ((kv == null) != (kvSettings == null)) {
+      throw new IllegalArgumentException("kv and kvSettings go together");
+    }
     this.repository = Objects.requireNonNull(repository, "repository");
     this.engine = Objects.requireNonNull(engine, "engine");
     this.settings = Objects.requireNonNull(settings, "settings");
@@ -112,6 +152,8 @@ public final class FunctionCatalog implements AutoCloseable {
     // Compile every trigger's module before anything is stored, so a broken release never
     // replaces a working one. Compiling needs no lock: the engine compiles once per digest.
     AppManifest manifest = bundle.manifest();
+    // A required variable without a value refuses the deploy before anything is compiled.
+    Map<String, String> values = variableValues(manifest.name(), manifest.variables());
     List<GuestFunction> prepared = new ArrayList<>();
     for (HttpTrigger trigger : manifest.triggers()) {
       BundledComponent component = bundle.components().get(trigger.componentId());
@@ -126,7 +168,9 @@ public final class FunctionCatalog implements AutoCloseable {
                         component.id(),
                         declared.environment(),
                         component.files())
-                    .withTransientWrites(declared.allowTransientWrite())));
+                    .withTransientWrites(declared.allowTransientWrite())
+                    .withCapabilities(
+                        capabilities(manifest.name(), component.id(), declared, values))));
       } catch (InvalidModuleException e) {
         throw new DeployException("component '" + component.id() + "': " + e.getMessage(), e);
       }
@@ -310,10 +354,12 @@ public final class FunctionCatalog implements AutoCloseable {
       throw new UncheckedIOException(
           "app '" + app.name() + "' release " + app.digest() + ": " + e.getMessage(), e);
     }
+    ComponentManifest declared = app.manifest().components().get(component.id());
+    Map<String, String> values = variableValues(app.name(), app.manifest().variables());
     ComponentSpec spec =
         spec(app.name(), trigger, component.id(), component.environment(), files)
-            .withTransientWrites(
-                app.manifest().components().get(component.id()).allowTransientWrite());
+            .withTransientWrites(declared.allowTransientWrite())
+            .withCapabilities(capabilities(app.name(), component.id(), declared, values));
     try {
       return engine.prepare(module, spec);
     } catch (InvalidModuleException e) {
@@ -403,6 +449,28 @@ public final class FunctionCatalog implements AutoCloseable {
 
   private Object lockFor(String name) {
     return nameLocks[Math.floorMod(name.toLowerCase(Locale.ROOT).hashCode(), NAME_LOCKS)];
+  }
+
+  private Map<String, String> variableValues(String app, Map<String, VariableDecl> declared)
+      throws DeployException {
+    try {
+      return variables.resolve(app, declared);
+    } catch (IllegalArgumentException e) {
+      throw new DeployException("app '" + app + "': " + e.getMessage(), e);
+    }
+  }
+
+  /** What a component reaches through the weave ABI: its declared stores, its variables. */
+  private Capabilities capabilities(
+      String app, String componentId, ComponentManifest declared, Map<String, String> values) {
+    return new Capabilities(
+        new ComponentKv(
+            app,
+            componentId,
+            Set.copyOf(declared.keyValueStores()),
+            kv,
+            kvSettings == null ? null : kvSettings.forApp(app).limits()),
+        Variables.of(AppVariables.render(declared.variables(), values)));
   }
 
   private ComponentSpec spec(

@@ -18,6 +18,7 @@ public final class TestApps {
   private final StringBuilder triggers = new StringBuilder();
   private final StringBuilder components = new StringBuilder();
   private final Map<String, byte[]> files = new LinkedHashMap<>();
+  private final StringBuilder variables = new StringBuilder();
 
   private TestApps(String name) {
     this.name = name;
@@ -51,6 +52,14 @@ public final class TestApps {
     return this;
   }
 
+  /** Lines of the app's {@code [variables]}, e.g. {@code who = { default = "world" }}. */
+  public TestApps variables(String... lines) {
+    for (String line : lines) {
+      variables.append(line).append('\n');
+    }
+    return this;
+  }
+
   /** A file in the app directory (e.g. for a component's {@code files}). */
   public TestApps file(String relativePath, byte[] content) {
     files.put(relativePath, content);
@@ -64,6 +73,7 @@ public final class TestApps {
         + "name = \""
         + name
         + "\"\nversion = \"1.0.0\"\n\n"
+        + (variables.length() == 0 ? "" : "[variables]\n" + variables + "\n")
         + triggers
         + components;
   }

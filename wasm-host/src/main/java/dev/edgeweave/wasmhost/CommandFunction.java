@@ -60,6 +60,7 @@ public final class CommandFunction {
             files,
             spec.transientWrites(),
             spec.limits().maxTransientWriteBytes());
+    context.withCapabilities(spec.capabilities());
     int exitCode = runner.runToExit(context);
     return new Result(exitCode, context.stdout(), context.stderrTail(maxStderrBytes));
   }

@@ -22,6 +22,8 @@ import java.util.Map;
  *     invocation, bounded by {@link Limits#maxTransientWriteBytes()}, and are discarded when it
  *     ends; without it every change is refused with EPERM, as the reference hosts refuse it on a
  *     read-only preopen
+ * @param capabilities what the guest may reach through the {@code weave} host ABI (its key-value
+ *     stores and variables); {@link Capabilities#NONE} by default
  */
 public record ComponentSpec(
     String id,
@@ -30,7 +32,8 @@ public record ComponentSpec(
     String argvTemplate,
     String entrypoint,
     Limits limits,
-    boolean transientWrites) {
+    boolean transientWrites,
+    Capabilities capabilities) {
   public static final String DEFAULT_ARGV_TEMPLATE = "${SCRIPT_NAME} ${ARGS}";
   public static final String DEFAULT_ENTRYPOINT = "_start";
 
@@ -56,6 +59,27 @@ public record ComponentSpec(
       throw new IllegalArgumentException("component '" + id + "': entrypoint must not be empty");
     }
     requireNonNull(limits, "limits");
+    requireNonNull(capabilities, "capabilities");
+  }
+
+  /** A component without capabilities ({@link Capabilities#NONE}). */
+  public ComponentSpec(
+      String id,
+      Map<String, String> environment,
+      Map<String, byte[]> files,
+      String argvTemplate,
+      String entrypoint,
+      Limits limits,
+      boolean transientWrites) {
+    this(
+        id,
+        environment,
+        files,
+        argvTemplate,
+        entrypoint,
+        limits,
+        transientWrites,
+        Capabilities.NONE);
   }
 
   public static Builder builder(String id) {
@@ -64,12 +88,17 @@ public record ComponentSpec(
 
   public ComponentSpec withLimits(Limits limits) {
     return new ComponentSpec(
-        id, environment, files, argvTemplate, entrypoint, limits, transientWrites);
+        id, environment, files, argvTemplate, entrypoint, limits, transientWrites, capabilities);
   }
 
   public ComponentSpec withTransientWrites(boolean transientWrites) {
     return new ComponentSpec(
-        id, environment, files, argvTemplate, entrypoint, limits, transientWrites);
+        id, environment, files, argvTemplate, entrypoint, limits, transientWrites, capabilities);
+  }
+
+  public ComponentSpec withCapabilities(Capabilities capabilities) {
+    return new ComponentSpec(
+        id, environment, files, argvTemplate, entrypoint, limits, transientWrites, capabilities);
   }
 
   private static void checkFilePath(String id, String path, Map<String, byte[]> files) {
@@ -115,6 +144,7 @@ public record ComponentSpec(
     private String entrypoint = DEFAULT_ENTRYPOINT;
     private Limits limits = Limits.defaults();
     private boolean transientWrites;
+    private Capabilities capabilities = Capabilities.NONE;
 
     private Builder(String id) {
       this.id = id;
@@ -161,9 +191,15 @@ public record ComponentSpec(
       return this;
     }
 
+    /** What the guest may reach through the {@code weave} ABI; see {@link ComponentSpec}. */
+    public Builder withCapabilities(Capabilities capabilities) {
+      this.capabilities = capabilities;
+      return this;
+    }
+
     public ComponentSpec build() {
       return new ComponentSpec(
-          id, environment, files, argvTemplate, entrypoint, limits, transientWrites);
+          id, environment, files, argvTemplate, entrypoint, limits, transientWrites, capabilities);
     }
   }
 }

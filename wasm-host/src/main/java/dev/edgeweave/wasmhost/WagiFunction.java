@@ -45,6 +45,7 @@ public final class WagiFunction implements GuestFunction {
             files,
             spec.transientWrites(),
             spec.limits().maxTransientWriteBytes());
+    context.withCapabilities(spec.capabilities());
     try {
       runner.run(context);
     } finally {

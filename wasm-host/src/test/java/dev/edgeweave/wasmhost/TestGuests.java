@@ -54,6 +54,12 @@ public final class TestGuests {
       Path dir = workDir();
       Path source = dir.resolve(name + extension);
       Files.write(source, sourceText);
+      if (extension.equals(".c")) {
+        // The weave ABI's header, for guests that call the host beyond WASI.
+        try (InputStream header = TestGuests.class.getResourceAsStream("/guests/weave.h")) {
+          Files.write(dir.resolve("weave.h"), header.readAllBytes());
+        }
+      }
       Path output = dir.resolve(name + (extension.equals(".c") ? ".c.wasm" : ".wat.wasm"));
       List<String> command =
           extension.equals(".c")

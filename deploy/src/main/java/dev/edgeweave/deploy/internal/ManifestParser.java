@@ -12,6 +12,7 @@ import dev.edgeweave.deploy.VariableDecl;
 import dev.edgeweave.deploy.WagiExecutor;
 import java.time.temporal.TemporalAccessor;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -31,6 +32,8 @@ import org.tomlj.TomlTable;
  * fixes a manifest in one round trip. Not thread-safe: make one per parse.
  */
 public final class ManifestParser {
+  /** A key-value store label as Spin writes them ("default", "user-sessions"). */
+  private static final Pattern STORE_LABEL = Pattern.compile("[a-z][a-z0-9_-]{0,63}");
 
   private static final String TOP = "spin.toml";
 
@@ -342,11 +345,17 @@ public final class ManifestParser {
               + " (an empty list is fine)");
     }
     List<String> kv = strings(c, where, "key_value_stores");
-    if (!kv.isEmpty()) {
-      error(
-          where,
-          "key_value_stores: key-value stores are not available to WAGI components yet; remove "
-              + listLiteral(kv));
+    Set<String> storeLabels = new HashSet<>();
+    for (String label : kv) {
+      if (!STORE_LABEL.matcher(label).matches()) {
+        error(
+            where,
+            "key_value_stores: label '"
+                + label
+                + "' must be 1 to 64 characters of a-z, 0-9, '_' and '-', starting with a letter");
+      } else if (!storeLabels.add(label)) {
+        error(where, "key_value_stores: label '" + label + "' is declared twice");
+      }
     }
     for (String field : List.of("sqlite_databases", "ai_models")) {
       List<String> labels = strings(c, where, field);

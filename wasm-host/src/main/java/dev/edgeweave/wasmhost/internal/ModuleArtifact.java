@@ -157,7 +157,9 @@ public final class ModuleArtifact {
     for (int i = 0; i < count; i++) {
       Import imp = module.importSection().getImport(i);
       String name = imp.module() + "." + imp.name();
-      if (imp.importType() != ExternalType.FUNCTION || !Wasi.MODULE.equals(imp.module())) {
+      boolean weave = Weave.MODULE.equals(imp.module());
+      if (imp.importType() != ExternalType.FUNCTION
+          || !(weave || Wasi.MODULE.equals(imp.module()))) {
         throw new InvalidModuleException(
             "module imports "
                 + imp.importType().name().toLowerCase(Locale.ROOT)
@@ -165,17 +167,19 @@ public final class ModuleArtifact {
                 + name
                 + ", which the host does not provide (only "
                 + Wasi.MODULE
+                + " and "
+                + Weave.MODULE
                 + " functions are available)");
       }
       HostFunction host =
-          Wasi.function(imp.name())
+          (weave ? Weave.function(imp.name()) : Wasi.function(imp.name()))
               .orElseThrow(
                   () ->
                       new InvalidModuleException(
                           "module imports function "
                               + name
                               + ", which is not part of "
-                              + Wasi.MODULE));
+                              + imp.module()));
       FunctionType wanted = module.typeSection().getType(((FunctionImport) imp).typeIndex());
       if (!wanted.equals(host.functionType())) {
         throw new InvalidModuleException(

@@ -26,6 +26,28 @@ final class TailBuffer {
     }
     int keep = Math.min(len, capacity);
     int from = addr + (len - keep);
+    makeRoom(keep);
+    if (memory instanceof GuestMemory) {
+      ((GuestMemory) memory).readInto(from, bytes, length, keep);
+    } else {
+      System.arraycopy(memory.readBytes(from, keep), 0, bytes, length, keep);
+    }
+    length += keep;
+  }
+
+  /** Appends host bytes (a log line the guest asked for, already bounded). */
+  void append(byte[] data) {
+    total += data.length;
+    if (capacity == 0 || data.length == 0) {
+      return;
+    }
+    int keep = Math.min(data.length, capacity);
+    makeRoom(keep);
+    System.arraycopy(data, data.length - keep, bytes, length, keep);
+    length += keep;
+  }
+
+  private void makeRoom(int keep) {
     if (bytes.length < 2 * capacity && length + keep > bytes.length) {
       byte[] larger = new byte[Math.min(2 * capacity, Math.max(length + keep, 256))];
       System.arraycopy(bytes, 0, larger, 0, length);
@@ -37,12 +59,6 @@ final class TailBuffer {
       System.arraycopy(bytes, length - retain, bytes, 0, retain);
       length = retain;
     }
-    if (memory instanceof GuestMemory) {
-      ((GuestMemory) memory).readInto(from, bytes, length, keep);
-    } else {
-      System.arraycopy(memory.readBytes(from, keep), 0, bytes, length, keep);
-    }
-    length += keep;
   }
 
   long total() {

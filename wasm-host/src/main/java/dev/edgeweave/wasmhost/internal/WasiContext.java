@@ -5,10 +5,18 @@ import static java.util.Objects.requireNonNull;
 import com.dylibso.chicory.runtime.ChicoryInterruptedException;
 import com.dylibso.chicory.runtime.Memory;
 import dev.edgeweave.wasmhost.BlockingListener;
+import dev.edgeweave.wasmhost.Capabilities;
+import dev.edgeweave.wasmhost.KvFailure;
+import dev.edgeweave.wasmhost.KvStoreHandle;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
 /**
@@ -81,6 +89,8 @@ public final class WasiContext {
   private BlockingListener blockingListener = BlockingListener.NONE;
   private boolean hasDeadline;
   private long deadlineNanos;
+  private Capabilities capabilities = Capabilities.NONE;
+  private List<KvStoreHandle> kvHandles;
 
   /**
    * @param args supplies argv; called only if the guest asks for it
@@ -149,6 +159,77 @@ public final class WasiContext {
     this.deadlineNanos = deadlineNanos;
     this.blockingListener = requireNonNull(listener, "listener");
     attach();
+  }
+
+  /** Gives the guest what it may reach through the {@code weave} ABI (nothing by default). */
+  public WasiContext withCapabilities(Capabilities capabilities) {
+    this.capabilities = requireNonNull(capabilities, "capabilities");
+    return this;
+  }
+
+  Capabilities capabilities() {
+    return capabilities;
+  }
+
+  /** Keeps an open store for the guest; its handle, or -1 if {@code max} are open already. */
+  int addKvHandle(KvStoreHandle handle, int max) {
+    if (kvHandles == null) {
+      kvHandles = new ArrayList<>();
+    }
+    if (kvHandles.size() >= max) {
+      return -1;
+    }
+    kvHandles.add(handle);
+    return kvHandles.size() - 1;
+  }
+
+  /** The store behind a guest's handle, or null if it names none. */
+  KvStoreHandle kvHandle(long handle) {
+    return kvHandles != null && handle >= 0 && handle < kvHandles.size()
+        ? kvHandles.get((int) handle)
+        : null;
+  }
+
+  /**
+   * Waits for a host operation the guest called (a key-value call), telling the blocking listener
+   * around the wait. Never waits past the invocation's deadline: then, or on an interrupt (the
+   * watchdog's), the guest stops. A failure of the operation is returned as a {@link KvFailure}.
+   */
+  <T> T await(CompletionStage<T> stage) {
+    CompletableFuture<T> future = stage.toCompletableFuture();
+    if (!future.isDone()) {
+      long remaining = hasDeadline ? deadlineNanos - System.nanoTime() : Long.MAX_VALUE;
+      if (remaining <= 0) {
+        throw new ChicoryInterruptedException("wall time elapsed while the guest waited");
+      }
+      blockingListener.beforeBlocking();
+      try {
+        return future.get(remaining, TimeUnit.NANOSECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new ChicoryInterruptedException("Thread interrupted");
+      } catch (TimeoutException e) {
+        throw new ChicoryInterruptedException("wall time elapsed while the guest waited");
+      } catch (ExecutionException e) {
+        throw failure(e.getCause());
+      } finally {
+        blockingListener.afterBlocking();
+      }
+    }
+    try {
+      return future.getNow(null);
+    } catch (RuntimeException e) {
+      throw failure(e.getCause() != null ? e.getCause() : e);
+    }
+  }
+
+  private static KvFailure failure(Throwable cause) {
+    for (Throwable c = cause; c != null; c = c.getCause()) {
+      if (c instanceof KvFailure failure) {
+        return failure;
+      }
+    }
+    return new KvFailure(KvFailure.Kind.OTHER, String.valueOf(cause), cause);
   }
 
   public static void detach() {

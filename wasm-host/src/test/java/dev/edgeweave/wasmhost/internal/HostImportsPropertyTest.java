@@ -15,19 +15,23 @@ import com.dylibso.chicory.wasm.ChicoryException;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
 import com.dylibso.chicory.wasm.types.ValType;
 import dev.edgeweave.wasmhost.BlockingListener;
+import dev.edgeweave.wasmhost.Capabilities;
 import dev.edgeweave.wasmhost.ComponentSpec;
 import dev.edgeweave.wasmhost.EngineConfig;
 import dev.edgeweave.wasmhost.GuestException;
 import dev.edgeweave.wasmhost.GuestFunction;
 import dev.edgeweave.wasmhost.GuestRequest;
+import dev.edgeweave.wasmhost.InMemoryKv;
 import dev.edgeweave.wasmhost.Limits;
 import dev.edgeweave.wasmhost.TestGuests;
 import dev.edgeweave.wasmhost.ThreadAllocation;
+import dev.edgeweave.wasmhost.Variables;
 import dev.edgeweave.wasmhost.WasmEngine;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
@@ -38,9 +42,9 @@ import org.quicktheories.core.Gen;
 import org.quicktheories.generators.Generate;
 
 /**
- * Every WASI import, called from a real instance with a small memory, with hostile arguments and
- * hostile memory contents: each call answers an errno or traps, allocates nothing proportional to
- * what it was asked, and the engine serves the next guest as before.
+ * Every host import (WASI and weave), called from a real instance with a small memory, with hostile
+ * arguments and hostile memory contents: each call answers an errno or traps, allocates nothing
+ * proportional to what it was asked, and the engine serves the next guest as before.
  */
 class HostImportsPropertyTest {
   /** The guest's memory: one page. */
@@ -58,8 +62,13 @@ class HostImportsPropertyTest {
     LENGTH,
     COUNT,
     FLAGS,
-    I64
+    I64,
+    /** A weave key-value handle. */
+    HANDLE
   }
+
+  /** Every host function the engine offers, WASI's and weave's, by name. */
+  private static final Map<String, HostFunction> HOST_FUNCTIONS = hostFunctions();
 
   private static final Map<String, List<Role>> ROLES = roles();
 
@@ -93,7 +102,7 @@ class HostImportsPropertyTest {
     engine = WasmEngine.create(EngineConfig.defaults());
     counter = engine.prepare(TestGuests.wat("counter"), ComponentSpec.builder("counter").build());
     // Loads every class the calls use, so that measurements see only the calls.
-    for (String name : Wasi.functionNames()) {
+    for (String name : HOST_FUNCTIONS.keySet()) {
       long[] zeros = new long[ROLES.get(name).size()];
       outcome(withMemory, new Call(name, zeros), new byte[(int) MEMORY]);
       outcome(withoutMemory, new Call(name, zeros), null);
@@ -105,12 +114,23 @@ class HostImportsPropertyTest {
     engine.close();
   }
 
-  /** A module that imports every WASI function and exports {@code call_<name>} calling it. */
+  private static Map<String, HostFunction> hostFunctions() {
+    Map<String, HostFunction> all = new TreeMap<>();
+    for (String name : Wasi.functionNames()) {
+      all.put(name, Wasi.function(name).orElseThrow());
+    }
+    for (String name : Weave.functionNames()) {
+      assertTrue(all.put(name, Weave.function(name).orElseThrow()) == null, "two imports " + name);
+    }
+    return all;
+  }
+
+  /** A module that imports every host function and exports {@code call_<name>} calling it. */
   private static byte[] callerModule(String name, boolean memory) {
     StringBuilder wat = new StringBuilder("(module\n");
     StringBuilder exports = new StringBuilder();
-    for (String function : Wasi.functionNames()) {
-      HostFunction host = Wasi.function(function).orElseThrow();
+    for (String function : HOST_FUNCTIONS.keySet()) {
+      HostFunction host = HOST_FUNCTIONS.get(function);
       String params =
           host.functionType().params().stream()
               .map(t -> t == ValType.I64 ? "i64" : "i32")
@@ -119,7 +139,7 @@ class HostImportsPropertyTest {
       wat.append(
           String.format(
               "  (import \"%s\" \"%s\" (func $%s (param %s)%s))%n",
-              Wasi.MODULE, function, function, params, result));
+              host.module(), function, function, params, result));
       exports.append(
           String.format("  (func (export \"call_%s\") (param %s)%s%n", function, params, result));
       for (int i = 0; i < host.functionType().params().size(); i++) {
@@ -135,10 +155,11 @@ class HostImportsPropertyTest {
 
   @Test
   void everyHostImportHasAnArgumentGeneratorOfItsType() {
-    for (String name : Wasi.functionNames()) {
+    assertTrue(HOST_FUNCTIONS.keySet().containsAll(Weave.functionNames()));
+    for (String name : HOST_FUNCTIONS.keySet()) {
       List<Role> roles = ROLES.get(name);
       assertNotNull(roles, "no argument generator for host import " + name);
-      List<ValType> params = Wasi.function(name).orElseThrow().functionType().params();
+      List<ValType> params = HOST_FUNCTIONS.get(name).functionType().params();
       assertEquals(params.size(), roles.size(), name);
       for (int i = 0; i < params.size(); i++) {
         assertEquals(params.get(i) == ValType.I64, roles.get(i) == Role.I64, name + " param " + i);
@@ -202,6 +223,10 @@ class HostImportsPropertyTest {
             Limits.defaults().maxStdoutBytes(),
             EngineConfig.defaults().maxStderrBytes(),
             FileTree.of(Map.of("/a.txt", new byte[100], "/dir/b.txt", "b".getBytes(UTF_8))));
+    // Stores answer at once; handle 0 is the declared store "default", others are denied.
+    InMemoryKv kv = new InMemoryKv(Set.of("default"));
+    context.withCapabilities(new Capabilities(kv, Variables.of(Map.of("who", "world"))));
+    context.addKvHandle(kv.open("default"), Weave.MAX_KV_HANDLES);
     // A sleep ends at this deadline at the latest.
     context.attach(System.nanoTime() + 1_000_000, BlockingListener.NONE);
     try {
@@ -210,7 +235,9 @@ class HostImportsPropertyTest {
         fail(call + " returned");
       }
       long errno = result[0];
-      assertTrue(errno >= 0 && errno <= HIGHEST_ERRNO, call + " answered " + errno);
+      int highest =
+          Weave.function(call.function()).isPresent() ? Weave.HIGHEST_STATUS : HIGHEST_ERRNO;
+      assertTrue(errno >= 0 && errno <= highest, call + " answered " + errno);
       return "errno " + errno;
     } catch (ProcExit e) {
       assertEquals("proc_exit", call.function(), call + " exited");
@@ -239,12 +266,13 @@ class HostImportsPropertyTest {
     }
     System.arraycopy("a.txt".getBytes(UTF_8), 0, content, 1024, 5);
     System.arraycopy("dir".getBytes(UTF_8), 0, content, 2048, 3);
+    System.arraycopy("default".getBytes(UTF_8), 0, content, 3072, 7);
     return content;
   }
 
   private static Gen<Round> rounds() {
     List<Gen<Call>> calls = new ArrayList<>();
-    for (String name : Wasi.functionNames()) {
+    for (String name : HOST_FUNCTIONS.keySet()) {
       List<Role> roles = ROLES.get(name);
       if (roles == null) {
         throw new AssertionError("no argument generator for host import " + name);
@@ -287,6 +315,7 @@ class HostImportsPropertyTest {
             case COUNT -> counts();
             case FLAGS -> flags();
             case I64 -> i64s();
+            case HANDLE -> handles();
           });
     }
     return in -> {
@@ -377,6 +406,14 @@ class HostImportsPropertyTest {
             Pair.of(1, extremes(4L, 5L, 1023L, 1024L, 0x7FFF_FFFFL, 0xFFFF_FFFFL))));
   }
 
+  private static Gen<Long> handles() {
+    // Mostly the open store (0), then handles that name nothing.
+    return weighted(
+        List.of(
+            Pair.of(3, Generate.pick(List.of(0L))),
+            Pair.of(1, extremes(1L, 63L, 64L, 0x7FFF_FFFFL, 0xFFFF_FFFFL))));
+  }
+
   private static Gen<Long> flags() {
     return extremes(0L, 1L, 2L, 3L, 4L, 8L, 0xFFL, 0xFFFFL, 0xFFFF_FFFFL);
   }
@@ -454,6 +491,17 @@ class HostImportsPropertyTest {
     r.put("sock_recv", List.of(fd, ptr, count, flags, ptr, ptr));
     r.put("sock_send", List.of(fd, ptr, count, flags, ptr));
     r.put("sock_shutdown", List.of(fd, flags));
+    Role h = Role.HANDLE;
+    r.put("kv_open", List.of(ptr, len, ptr));
+    r.put("kv_get", List.of(h, ptr, len, ptr, len, ptr));
+    r.put("kv_set", List.of(h, ptr, len, ptr, len));
+    r.put("kv_delete", List.of(h, ptr, len));
+    r.put("kv_exists", List.of(h, ptr, len, ptr));
+    r.put("kv_keys", List.of(h, ptr, len, count, ptr, len, ptr));
+    r.put("kv_increment", List.of(h, ptr, len, i64, ptr, len, ptr));
+    r.put("kv_cas", List.of(h, ptr, len, ptr, len, flags, ptr, len, ptr));
+    r.put("variable_get", List.of(ptr, len, ptr, len, ptr));
+    r.put("log", List.of(flags, ptr, len));
     return r;
   }
 }
