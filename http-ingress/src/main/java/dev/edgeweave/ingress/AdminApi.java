@@ -35,6 +35,7 @@ import org.apache.pekko.stream.Materializer;
  * GET    /v1/apps/{name}   one app
  * DELETE /v1/apps/{name}   204, or 404
  * GET    /v1/status        this node: apps, cluster members as it sees them, entities it runs
+ * /v1/apps/{name}/kv/...   an app's key-value stores ({@link KvAdminRoutes})
  * </pre>
  */
 public final class AdminApi implements Function<HttpRequest, CompletionStage<HttpResponse>> {
@@ -47,6 +48,7 @@ public final class AdminApi implements Function<HttpRequest, CompletionStage<Htt
   private final Materializer materializer;
   private final Executor blocking;
   private final byte[] expectedAuthorization;
+  private final KvAdminRoutes kv;
 
   public AdminApi(ActorSystem<?> system, FunctionCatalog catalog, AdminSettings settings) {
     this.system = system;
@@ -55,6 +57,7 @@ public final class AdminApi implements Function<HttpRequest, CompletionStage<Htt
     this.materializer = Materializer.matFromSystem(system);
     this.blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
     this.expectedAuthorization = ("Bearer " + settings.token()).getBytes(StandardCharsets.UTF_8);
+    this.kv = new KvAdminRoutes(system, catalog, materializer);
   }
 
   @Override
@@ -70,6 +73,9 @@ public final class AdminApi implements Function<HttpRequest, CompletionStage<Htt
     }
     String path = request.getUri().path();
     var method = request.method();
+    if (KvAdminRoutes.handles(request)) {
+      return kv.apply(request);
+    }
     if (path.equals(APPS) && method.equals(HttpMethods.POST)) {
       return deploy(request);
     }
