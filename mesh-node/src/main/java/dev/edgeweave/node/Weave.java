@@ -37,6 +37,12 @@ public final class Weave {
         apps                   list the apps of a running node
         app NAME               show one app
         rm NAME                remove an app
+        kv get APP KEY         print a value of the app's store (bytes as stored)
+        kv set APP KEY VALUE   set a value (or --file F: the file's bytes)
+        kv delete APP KEY      delete a key (no error when it is missing)
+        kv list APP            print every key, one a line
+        kv export APP          print every key and value (base64) as JSON
+            --store LABEL      the app's store (default: default)
             --to URL           admin API of the node (default http://127.0.0.1:8081)
             --token TOKEN      admin token (default: $WEAVE_ADMIN_TOKEN, else DIR/admin-token)
             --data DIR         where to find the admin token (default: $WEAVE_DATA_DIR,
@@ -78,6 +84,7 @@ public final class Weave {
         case "app" -> admin("GET", "/v1/apps/" + one(positional, "NAME"), null, options, out, err);
         case "rm" ->
             admin("DELETE", "/v1/apps/" + one(positional, "NAME"), null, options, out, err);
+        case "kv" -> WeaveKv.run(positional, options, out, err);
         default -> {
           err.println("weave: unknown command '" + args[0] + "'");
           err.print(USAGE);
@@ -185,9 +192,8 @@ public final class Weave {
       PrintStream out,
       PrintStream err)
       throws IOException, InterruptedException {
-    String base = options.getOrDefault("to", "http://127.0.0.1:8081");
     HttpRequest.Builder request =
-        HttpRequest.newBuilder(URI.create(base + path))
+        HttpRequest.newBuilder(URI.create(adminUrl(options) + path))
             .timeout(ADMIN_REQUEST_TIMEOUT)
             .header("Authorization", "Bearer " + token(options));
     if (body != null) {
@@ -205,7 +211,11 @@ public final class Weave {
     return ok ? 0 : 1;
   }
 
-  private static String token(Map<String, String> options) throws IOException {
+  static String adminUrl(Map<String, String> options) {
+    return options.getOrDefault("to", "http://127.0.0.1:8081");
+  }
+
+  static String token(Map<String, String> options) throws IOException {
     if (options.containsKey("token")) {
       return options.get("token");
     }

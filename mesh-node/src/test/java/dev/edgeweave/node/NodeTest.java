@@ -202,6 +202,91 @@ class NodeTest {
   }
 
   @Test
+  void theCliShouldSetGetListExportAndDeleteKeysOfAnAppsStore() throws Exception {
+    Path app = TestApps.app("kv-cli").wagi("/...", "hello", TestGuests.c("hello")).writeTo(dir);
+    Path file = dir.resolve("value.bin");
+    byte[] binary = {0, (byte) 0xff, 10, 42};
+    java.nio.file.Files.write(file, binary);
+    try (Node node = Node.start(config(dir.resolve("data")))) {
+      String[] auth = {
+        "--to", "http://127.0.0.1:" + node.adminPort(), "--token", node.adminToken()
+      };
+      ByteArrayOutputStream err = new ByteArrayOutputStream();
+      PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8);
+      assertEquals(0, Weave.run(concat(new String[] {"deploy", app.toString()}, auth), quiet(), e));
+      assertEquals(
+          0,
+          Weave.run(concat(new String[] {"kv", "set", "kv-cli", "a/b", "hello"}, auth), quiet(), e),
+          err.toString());
+      assertEquals(
+          0,
+          Weave.run(
+              concat(new String[] {"kv", "set", "kv-cli", "bin", "--file", file.toString()}, auth),
+              quiet(),
+              e),
+          err.toString());
+      for (int i = 0; i < 150; i++) {
+        assertEquals(
+            0,
+            Weave.run(
+                concat(new String[] {"kv", "set", "kv-cli", String.format("n%03d", i), "v"}, auth),
+                quiet(),
+                e));
+      }
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      assertEquals(
+          0,
+          Weave.run(
+              concat(new String[] {"kv", "get", "kv-cli", "bin"}, auth),
+              new PrintStream(out, true),
+              e));
+      org.junit.jupiter.api.Assertions.assertArrayEquals(binary, out.toByteArray());
+
+      out.reset();
+      assertEquals(
+          0,
+          Weave.run(
+              concat(new String[] {"kv", "list", "kv-cli"}, auth),
+              new PrintStream(out, true, StandardCharsets.UTF_8),
+              e));
+      List<String> keys = List.of(out.toString(StandardCharsets.UTF_8).split("\n"));
+      assertEquals(152, keys.size(), "every page of keys (the admin API pages by 100)");
+      assertEquals(List.of("a/b", "bin", "n000"), keys.subList(0, 3));
+      assertEquals("n149", keys.get(151));
+
+      out.reset();
+      assertEquals(
+          0,
+          Weave.run(
+              concat(new String[] {"kv", "export", "kv-cli"}, auth),
+              new PrintStream(out, true, StandardCharsets.UTF_8),
+              e));
+      String json = out.toString(StandardCharsets.UTF_8);
+      assertTrue(json.contains("{\"key\":\"a/b\",\"value\":\"aGVsbG8=\"}"), json);
+      assertTrue(json.contains("{\"key\":\"bin\",\"value\":\"AP8KKg==\"}"), json);
+      assertTrue(json.strip().endsWith("]}"), json);
+
+      assertEquals(
+          0, Weave.run(concat(new String[] {"kv", "delete", "kv-cli", "a/b"}, auth), quiet(), e));
+      err.reset();
+      assertEquals(
+          1, Weave.run(concat(new String[] {"kv", "get", "kv-cli", "a/b"}, auth), quiet(), e));
+      assertTrue(err.toString(StandardCharsets.UTF_8).contains("no key 'a/b'"), err.toString());
+      err.reset();
+      assertEquals(
+          1,
+          Weave.run(
+              concat(new String[] {"kv", "list", "kv-cli", "--store", "other"}, auth), quiet(), e));
+      assertTrue(err.toString(StandardCharsets.UTF_8).contains("no_such_store"), err.toString());
+      assertEquals(2, Weave.run(concat(new String[] {"kv", "get", "kv-cli"}, auth), quiet(), e));
+    }
+  }
+
+  private static PrintStream quiet() {
+    return new PrintStream(java.io.OutputStream.nullOutputStream());
+  }
+
+  @Test
   void aNodeStartedByWeaveUpShouldKeepAGuestsStderrOutOfPublicBodies() throws Exception {
     Path app = TestApps.app("failing").wagi("/...", "exit", TestGuests.c("exit")).writeTo(dir);
     Config up =
