@@ -96,15 +96,23 @@ final class KvAdminRoutes {
 
   CompletionStage<HttpResponse> apply(HttpRequest request) {
     HttpMethod method = request.method();
-    if (!method.equals(HttpMethods.PUT)) {
+    // Only a PUT's body is read; every other body is dropped here, once.
+    boolean put = method.equals(HttpMethods.PUT);
+    if (!put) {
       request.discardEntityBytes(materializer);
     }
+    Runnable dropPutBody =
+        () -> {
+          if (put) {
+            request.discardEntityBytes(materializer);
+          }
+        };
     String[] raw = rawPath(request).substring(PREFIX.length()).split("/", -1);
     List<String> segments = new ArrayList<>();
     for (String s : raw) {
       Optional<String> decoded = decode(s);
       if (decoded.isEmpty()) {
-        request.discardEntityBytes(materializer);
+        dropPutBody.run();
         return done(
             PublicIngress.text(
                 StatusCodes.BAD_REQUEST, "path segment '" + s + "' is not percent-encoded UTF-8"));
@@ -114,18 +122,18 @@ final class KvAdminRoutes {
     // segments: app, "kv", store, then "keys" [key] or "export"
     String app = segments.get(0);
     if (catalog.app(app).isEmpty()) {
-      request.discardEntityBytes(materializer);
+      dropPutBody.run();
       return done(PublicIngress.text(StatusCodes.NOT_FOUND, "no app named '" + app + "'"));
     }
     if (segments.size() < 4) {
-      request.discardEntityBytes(materializer);
+      dropPutBody.run();
       return notFound(method, request);
     }
     KvStore store;
     try {
       store = service().open(app, segments.get(2));
     } catch (KvException e) {
-      request.discardEntityBytes(materializer);
+      dropPutBody.run();
       return done(failure(e));
     }
     String what = segments.get(3);
@@ -170,7 +178,7 @@ final class KvAdminRoutes {
         return call(() -> store.delete(key).thenApply(v -> noContent()));
       }
     }
-    request.discardEntityBytes(materializer);
+    dropPutBody.run();
     return notFound(method, request);
   }
 
@@ -394,9 +402,13 @@ final class KvAdminRoutes {
 
   /** The path as the client encoded it, so that an encoded slash stays inside its segment. */
   private static String rawPath(HttpRequest request) {
-    String uri = request.getUri().toString();
-    String path = java.net.URI.create(uri).getRawPath();
-    return path == null ? "" : path;
+    try {
+      String path = java.net.URI.create(request.getUri().toString()).getRawPath();
+      return path == null ? "" : path;
+    } catch (IllegalArgumentException e) {
+      // Not a path these routes serve; the admin API answers 404.
+      return "";
+    }
   }
 
   /** Percent-decodes one path segment as UTF-8 ('+' is a plus); empty if it is not valid. */

@@ -232,6 +232,18 @@ class KvAdminApiTest {
     assertTrue(text(noStore).startsWith("no_such_store: "), text(noStore));
     HttpResponse<byte[]> noStoreList = send(request("/v1/apps/other/kv/sessions/keys").GET());
     assertEquals(404, noStoreList.statusCode());
+    HttpResponse<byte[]> putNoApp =
+        send(
+            request(keyPath("nobody", "default", "k"))
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(new byte[100_000])));
+    assertEquals(404, putNoApp.statusCode());
+    HttpResponse<byte[]> deleteWithBody =
+        send(
+            request(keyPath("other", "default", "none"))
+                .method("DELETE", HttpRequest.BodyPublishers.ofString("ignored")));
+    assertEquals(204, deleteWithBody.statusCode(), text(deleteWithBody));
+    HttpResponse<byte[]> emptyExport = send(request("/v1/apps/busy/kv/sessions/export").GET());
+    assertEquals(404, emptyExport.statusCode(), "busy is offered only its default store");
   }
 
   @Test
