@@ -99,7 +99,13 @@ public final class AdminApi implements Function<HttpRequest, CompletionStage<Htt
         return done(
             catalog
                 .app(name)
-                .map(app -> json(StatusCodes.OK, describe(app)))
+                .map(
+                    app -> {
+                      Map<String, Object> described = describe(app);
+                      // Which members serve which release: "ready" once it equals this digest.
+                      described.put("rollout", releaseLog.rollout(app.name()));
+                      return json(StatusCodes.OK, described);
+                    })
                 .orElseGet(
                     () ->
                         PublicIngress.text(StatusCodes.NOT_FOUND, "no app named '" + name + "'")));

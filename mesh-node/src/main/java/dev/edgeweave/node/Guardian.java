@@ -16,9 +16,11 @@ import dev.edgeweave.wasmhost.WasmEngine;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -83,9 +85,10 @@ final class Guardian {
           Optional<URI> blobServerUri =
               blobServer.map(
                   b -> URI.create("http://" + spread.peerHost() + ":" + b.address().getPort()));
+          AtomicReference<Map<String, String>> readyView = new AtomicReference<>(Map.of());
           ActorRef<ReleaseSpreader.Command> spreader =
               ctx.spawn(
-                  ReleaseSpreader.create(catalog, repository, spread, blobServerUri),
+                  ReleaseSpreader.create(catalog, repository, spread, blobServerUri, readyView),
                   "release-spreader");
 
           IngressSettings ingress = IngressSettings.fromConfig(config);
@@ -96,7 +99,12 @@ final class Guardian {
                   .bind(new PublicIngress(system, catalog, ingress));
           CompletionStage<ServerBinding> adminBinding =
               http.newServerAt(admin.host(), admin.port())
-                  .bind(new AdminApi(system, catalog, admin, ReleaseSpreader.logTo(spreader)));
+                  .bind(
+                      new AdminApi(
+                          system,
+                          catalog,
+                          admin,
+                          ReleaseSpreader.logTo(spreader, system, readyView)));
 
           Optional<BlobPeerServer> closeBlobServer = blobServer;
           CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);

@@ -15,18 +15,22 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -57,11 +61,22 @@ final class ReleaseSpreader {
   /** Member address → "&lt;location&gt; &lt;blob server URI&gt;". */
   static final Key<LWWMap<String, String>> PEERS = LWWMapKey.create("edgeweave-blob-peers");
 
+  /** "&lt;member address&gt; &lt;app&gt;" → the release digest that member serves ("" for none). */
+  static final Key<LWWMap<String, String>> READY = LWWMapKey.create("edgeweave-ready-releases");
+
   private static final Logger log = LoggerFactory.getLogger(ReleaseSpreader.class);
 
   // Local only: none of these leaves the node.
   sealed interface Command extends NoSerializationVerificationNeeded
-      permits Deployed, Removed, ReleasesChanged, PeersChanged, Tick, Done, Ignored {}
+      permits Deployed,
+          Removed,
+          ReleasesChanged,
+          PeersChanged,
+          Tick,
+          Done,
+          Ignored,
+          MarkReady,
+          ReadyChanged {}
 
   /** An operator deployed this release here. */
   record Deployed(DeployedApp app) implements Command {}
@@ -82,9 +97,37 @@ final class ReleaseSpreader {
 
   private record Ignored(Object what) implements Command {}
 
+  /** This node now serves {@code digest} of the app ("" for none). */
+  private record MarkReady(String app, String digest) implements Command {}
+
+  private record ReadyChanged(Map<String, String> entries) implements Command {}
+
   /** A {@link ReleaseLog} that tells the spreader. */
-  static ReleaseLog logTo(ActorRef<Command> spreader) {
+  static ReleaseLog logTo(
+      ActorRef<Command> spreader,
+      ActorSystem<?> system,
+      AtomicReference<Map<String, String>> readyView) {
     return new ReleaseLog() {
+      @Override
+      public Map<String, String> rollout(String app) {
+        Set<String> members = new HashSet<>();
+        Cluster.get(system).state().getMembers().forEach(m -> members.add(m.address().toString()));
+        Map<String, String> out = new TreeMap<>();
+        readyView
+            .get()
+            .forEach(
+                (key, digest) -> {
+                  int space = key.lastIndexOf(' ');
+                  String member = key.substring(0, space);
+                  if (key.substring(space + 1).equals(app)
+                      && members.contains(member)
+                      && !digest.isEmpty()) {
+                    out.put(member, digest);
+                  }
+                });
+        return out;
+      }
+
       @Override
       public void deployed(DeployedApp app) {
         spreader.tell(new Deployed(app));
@@ -101,12 +144,14 @@ final class ReleaseSpreader {
       FunctionCatalog catalog,
       AppRepository repository,
       SpreadSettings settings,
-      Optional<URI> selfBlobServer) {
+      Optional<URI> selfBlobServer,
+      AtomicReference<Map<String, String>> readyView) {
     return Behaviors.setup(
         ctx -> {
           // The directory of blob servers is a child: an actor has one adapter per replicator
           // response class, so each replicated map gets its own actor.
           ctx.spawn(peerDirectory(ctx.getSelf(), selfBlobServer), "blob-peers");
+          ActorRef<Command> ready = ctx.spawn(readiness(readyView), "ready-releases");
           return DistributedData
               .<Command, LWWMap<String, ReleaseNotice>>withReplicatorMessageAdapter(
                   releases ->
@@ -114,7 +159,8 @@ final class ReleaseSpreader {
                           timers -> {
                             timers.startTimerWithFixedDelay(
                                 Tick.INSTANCE, settings.retryInterval());
-                            return new ReleaseSpreader(ctx, catalog, repository, settings, releases)
+                            return new ReleaseSpreader(
+                                    ctx, catalog, repository, settings, releases, ready)
                                 .start();
                           }));
         });
@@ -165,11 +211,54 @@ final class ReleaseSpreader {
                 }));
   }
 
+  /** Publishes this node's ready releases and keeps the view of every member's. */
+  private static Behavior<Command> readiness(AtomicReference<Map<String, String>> readyView) {
+    return Behaviors.setup(
+        ctx ->
+            DistributedData.<Command, LWWMap<String, String>>withReplicatorMessageAdapter(
+                ready -> {
+                  ready.subscribe(
+                      READY,
+                      rsp ->
+                          rsp instanceof Replicator.Changed<LWWMap<String, String>> c
+                              ? new ReadyChanged(c.get(READY).getEntries())
+                              : new Ignored(rsp));
+                  SelfUniqueAddress self = DistributedData.get(ctx.getSystem()).selfUniqueAddress();
+                  String selfKey = Cluster.get(ctx.getSystem()).selfMember().address().toString();
+                  return Behaviors.receive(Command.class)
+                      .onMessage(
+                          MarkReady.class,
+                          m -> {
+                            ready.askUpdate(
+                                replyTo ->
+                                    new Replicator.Update<>(
+                                        READY,
+                                        LWWMap.create(),
+                                        Replicator.writeLocal(),
+                                        replyTo,
+                                        map -> map.put(self, selfKey + " " + m.app(), m.digest())),
+                                Ignored::new);
+                            return Behaviors.same();
+                          })
+                      .onMessage(
+                          ReadyChanged.class,
+                          c -> {
+                            readyView.set(Map.copyOf(c.entries()));
+                            return Behaviors.same();
+                          })
+                      .onMessage(Ignored.class, i -> Behaviors.same())
+                      .build();
+                }));
+  }
+
   private final ActorContext<Command> ctx;
   private final FunctionCatalog catalog;
   private final AppRepository repository;
   private final SpreadSettings settings;
   private final ReplicatorMessageAdapter<Command, LWWMap<String, ReleaseNotice>> releases;
+  private final ActorRef<Command> ready;
+  // What this node last published as ready, per app.
+  private final Map<String, String> markedReady = new HashMap<>();
   private final SelfUniqueAddress self;
   private final String selfKey;
   private final String location;
@@ -187,8 +276,10 @@ final class ReleaseSpreader {
       FunctionCatalog catalog,
       AppRepository repository,
       SpreadSettings settings,
-      ReplicatorMessageAdapter<Command, LWWMap<String, ReleaseNotice>> releases) {
+      ReplicatorMessageAdapter<Command, LWWMap<String, ReleaseNotice>> releases,
+      ActorRef<Command> ready) {
     this.ctx = ctx;
+    this.ready = ready;
     this.catalog = catalog;
     this.repository = repository;
     this.settings = settings;
@@ -297,7 +388,8 @@ final class ReleaseSpreader {
                     settings.retryInterval(),
                     e),
             () -> log.info("app '{}' is ready here: {}", d.app(), d.target()));
-    return Behaviors.same();
+    // A failure is tried again on the next tick, not at once.
+    return d.error().isPresent() ? Behaviors.same() : reconcile();
   }
 
   /** Starts the next piece of work the map asks of this node, if none runs. */
@@ -310,6 +402,11 @@ final class ReleaseSpreader {
         continue;
       }
       Optional<DeployedApp> here = catalog.app(notice.app());
+      String serving = here.map(DeployedApp::digest).orElse("");
+      if (!serving.equals(markedReady.getOrDefault(notice.app(), ""))) {
+        markedReady.put(notice.app(), serving);
+        ready.tell(new MarkReady(notice.app(), serving));
+      }
       if (notice.removed()) {
         if (here.isPresent()) {
           run(notice.app(), "removed", () -> catalog.remove(notice.app()));

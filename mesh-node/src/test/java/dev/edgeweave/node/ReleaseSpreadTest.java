@@ -1,6 +1,7 @@
 package dev.edgeweave.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
@@ -62,8 +63,26 @@ class ReleaseSpreadTest {
     throw new AssertionError("timed out waiting for " + what);
   }
 
+  private static String get(HttpClient client, Node node, String path) {
+    try {
+      return client
+          .send(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.adminPort() + path))
+                  .header("Authorization", "Bearer admin-token-of-the-spread-test")
+                  .build(),
+              HttpResponse.BodyHandlers.ofString())
+          .body();
+    } catch (java.io.IOException e) {
+      return "";
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "";
+    }
+  }
+
   @Test
-  void aReleaseDeployedOnOneNodeIsInstalledOnTheOtherAndItsRemovalFollows() throws Exception {
+  void aReleaseDeployedOnOneNodeIsInstalledOnTheOtherReportedReadyAndItsRemovalFollows()
+      throws Exception {
     Path app = TestApps.app("spreads").wagi("/...", "hello", TestGuests.c("hello")).writeTo(dir);
     try (Node first = Node.start(config(dir.resolve("a"), List.of()))) {
       String seed = Cluster.get(first.system()).selfMember().address().toString();
@@ -90,6 +109,21 @@ class ReleaseSpreadTest {
                     .build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(200, served.statusCode(), served.body());
+
+        // Rollout as the first node reports it: both members serve the release.
+        String firstAddress = Cluster.get(first.system()).selfMember().address().toString();
+        String secondAddress = Cluster.get(second.system()).selfMember().address().toString();
+        String rollout =
+            await(
+                "both nodes reported ready",
+                () -> {
+                  String body = get(client, first, "/v1/apps/spreads");
+                  return body.contains("\"" + firstAddress + "\":\"" + digest + "\"")
+                          && body.contains("\"" + secondAddress + "\":\"" + digest + "\"")
+                      ? Optional.of(body)
+                      : Optional.empty();
+                });
+        assertTrue(rollout.contains("\"rollout\""), rollout);
 
         HttpResponse<String> removed =
             client.send(

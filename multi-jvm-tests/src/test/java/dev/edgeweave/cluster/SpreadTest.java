@@ -69,7 +69,8 @@ class SpreadTest {
 
   @Test
   @Order(1)
-  void anAppDeployedToOneNodeIsServedByEveryNodeOfBothLocations() throws IOException {
+  void anAppDeployedToOneNodeIsServedByEveryNodeOfBothLocationsAndReportedReady()
+      throws IOException {
     Path app =
         TestApps.app("spread-one").wagi("/...", "hello", TestGuests.c("hello")).writeTo(apps);
     WeaveNode origin = cluster.node("eu-1");
@@ -81,6 +82,18 @@ class SpreadTest {
       assertEquals("Hello, Edgeweave\n", r.body(), node.toString());
     }
     System.out.println("deploy at eu-1 served by all four nodes after " + took.toMillis() + " ms");
+
+    // The rollout as any node reports it: every member serves the release.
+    String digest = Json.object(cluster.app(origin, "spread-one").body()).get("digest").toString();
+    WeaveNode reporter = cluster.node("us-2");
+    WeaveCluster.await(
+        "us-2 reporting every member ready",
+        SPREAD_TIMEOUT,
+        () -> {
+          String body = cluster.app(reporter, "spread-one").body();
+          return cluster.nodes().stream()
+              .allMatch(n -> body.contains("\"" + n.address() + "\":\"" + digest + "\""));
+        });
   }
 
   @Test

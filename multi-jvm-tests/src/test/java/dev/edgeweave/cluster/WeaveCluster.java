@@ -486,6 +486,22 @@ public final class WeaveCluster
     }
   }
 
+  /** The node's {@code GET /v1/apps/<app>}: status and JSON body. */
+  public Response app(WeaveNode node, String app) {
+    try {
+      HttpResponse<String> response =
+          http.send(
+              admin(node, "/v1/apps/" + app, Duration.ofSeconds(10)).GET().build(),
+              HttpResponse.BodyHandlers.ofString());
+      return new Response(response.statusCode(), response.body());
+    } catch (IOException e) {
+      throw new UncheckedIOException(node + " app " + app + ": " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** The node's status, or empty when its admin API does not answer. */
   public Optional<NodeStatus> statusIfAnswering(WeaveNode node) {
     try {
