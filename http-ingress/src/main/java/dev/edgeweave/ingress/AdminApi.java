@@ -4,6 +4,7 @@ import dev.edgeweave.deploy.AppBundle;
 import dev.edgeweave.deploy.BundleException;
 import dev.edgeweave.deploy.DeployedApp;
 import dev.edgeweave.deploy.HttpTrigger;
+import dev.edgeweave.deploy.spread.ReleaseLog;
 import dev.edgeweave.sharding.FunctionCatalog;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -49,8 +50,19 @@ public final class AdminApi implements Function<HttpRequest, CompletionStage<Htt
   private final Executor blocking;
   private final byte[] expectedAuthorization;
   private final KvAdminRoutes kv;
+  private final ReleaseLog releaseLog;
 
   public AdminApi(ActorSystem<?> system, FunctionCatalog catalog, AdminSettings settings) {
+    this(system, catalog, settings, ReleaseLog.none());
+  }
+
+  /** An admin API that tells {@code releaseLog} of each deploy and removal it makes. */
+  public AdminApi(
+      ActorSystem<?> system,
+      FunctionCatalog catalog,
+      AdminSettings settings,
+      ReleaseLog releaseLog) {
+    this.releaseLog = java.util.Objects.requireNonNull(releaseLog, "releaseLog");
     this.system = system;
     this.catalog = catalog;
     this.settings = settings;
@@ -93,7 +105,13 @@ public final class AdminApi implements Function<HttpRequest, CompletionStage<Htt
         return done(
             catalog
                 .app(name)
-                .map(app -> json(StatusCodes.OK, describe(app)))
+                .map(
+                    app -> {
+                      Map<String, Object> described = describe(app);
+                      // Which members serve which release: "ready" once it equals this digest.
+                      described.put("rollout", releaseLog.rollout(app.name()));
+                      return json(StatusCodes.OK, described);
+                    })
                 .orElseGet(
                     () ->
                         PublicIngress.text(StatusCodes.NOT_FOUND, "no app named '" + name + "'")));
@@ -157,6 +175,7 @@ public final class AdminApi implements Function<HttpRequest, CompletionStage<Htt
     try {
       AppBundle bundle = AppBundle.fromZip(zip, catalog.settings().bundleLimits());
       DeployedApp app = catalog.deploy(bundle);
+      releaseLog.deployed(app);
       return json(StatusCodes.CREATED, describe(app));
     } catch (BundleException | FunctionCatalog.DeployException e) {
       return PublicIngress.text(StatusCodes.BAD_REQUEST, "deploy refused: " + e.getMessage());
@@ -165,9 +184,11 @@ public final class AdminApi implements Function<HttpRequest, CompletionStage<Htt
 
   private HttpResponse remove(String name) {
     try {
-      return catalog.remove(name)
-          ? HttpResponse.create().withStatus(StatusCodes.NO_CONTENT)
-          : PublicIngress.text(StatusCodes.NOT_FOUND, "no app named '" + name + "'");
+      if (catalog.remove(name)) {
+        releaseLog.removed(name);
+        return HttpResponse.create().withStatus(StatusCodes.NO_CONTENT);
+      }
+      return PublicIngress.text(StatusCodes.NOT_FOUND, "no app named '" + name + "'");
     } catch (java.io.IOException e) {
       return PublicIngress.text(
           StatusCodes.INTERNAL_SERVER_ERROR, "could not remove '" + name + "': " + e.getMessage());

@@ -2,6 +2,7 @@ package dev.edgeweave.node;
 
 import com.typesafe.config.Config;
 import dev.edgeweave.deploy.AppRepository;
+import dev.edgeweave.deploy.spread.BlobPeerServer;
 import dev.edgeweave.ingress.AdminApi;
 import dev.edgeweave.ingress.AdminSettings;
 import dev.edgeweave.ingress.IngressSettings;
@@ -15,11 +16,16 @@ import dev.edgeweave.sharding.FunctionSettings;
 import dev.edgeweave.sharding.GuestScheduler;
 import dev.edgeweave.wasmhost.WasmEngine;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -74,6 +80,28 @@ final class Guardian {
           FunctionEntity.init(system, catalog, scheduler);
           ctx.spawn(HandOffRedelivery.create(), "hand-off-redelivery");
 
+          // Releases deployed on any node spread here; blobs come from the peers' blob servers.
+          SpreadSettings spread = SpreadSettings.fromConfig(config);
+          Optional<BlobPeerServer> blobServer = Optional.empty();
+          if (spread.peersEnabled()) {
+            blobServer =
+                Optional.of(
+                    BlobPeerServer.start(
+                        repository.dataDir().resolve(AppRepository.BLOBS_DIR),
+                        spread.secret(),
+                        new InetSocketAddress(spread.peerHost(), spread.peerPort()),
+                        spread.maxConcurrentUploads(),
+                        spread.chunkBytes()));
+          }
+          Optional<URI> blobServerUri =
+              blobServer.map(
+                  b -> URI.create("http://" + spread.peerHost() + ":" + b.address().getPort()));
+          AtomicReference<Map<String, String>> readyView = new AtomicReference<>(Map.of());
+          ActorRef<ReleaseSpreader.Command> spreader =
+              ctx.spawn(
+                  ReleaseSpreader.create(catalog, repository, spread, blobServerUri, readyView),
+                  "release-spreader");
+
           IngressSettings ingress = IngressSettings.fromConfig(config);
           AdminSettings admin = AdminSettings.fromConfig(config, adminToken);
           Http http = Http.get(system);
@@ -82,8 +110,14 @@ final class Guardian {
                   .bind(new PublicIngress(system, catalog, ingress));
           CompletionStage<ServerBinding> adminBinding =
               http.newServerAt(admin.host(), admin.port())
-                  .bind(new AdminApi(system, catalog, admin));
+                  .bind(
+                      new AdminApi(
+                          system,
+                          catalog,
+                          admin,
+                          ReleaseSpreader.logTo(spreader, system, readyView)));
 
+          Optional<BlobPeerServer> closeBlobServer = blobServer;
           CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);
           Duration unbindDeadline = config.getDuration("edgeweave.node.unbind-deadline");
           publicBinding
@@ -107,6 +141,7 @@ final class Guardian {
               CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
               "close-wasm-engine",
               () -> {
+                closeBlobServer.ifPresent(BlobPeerServer::close);
                 scheduler.close();
                 catalog.close();
                 engine.close();

@@ -61,7 +61,9 @@ public final class WeaveCluster
           // The resolver acts after 5 s of stable membership instead of 20 s.
           "pekko.cluster.split-brain-resolver.stable-after", "5s",
           // Tests prove every message that crosses an actor boundary is serializable.
-          "pekko.actor.serialize-messages", "on");
+          "pekko.actor.serialize-messages", "on",
+          // Nodes share one host: each blob server takes a free port and announces it.
+          "edgeweave.spread.peer-port", "0");
 
   /** How long a node may take from its start to answering its admin API. */
   static final Duration START_TIMEOUT = Duration.ofSeconds(90);
@@ -484,6 +486,22 @@ public final class WeaveCluster
     }
   }
 
+  /** The node's {@code GET /v1/apps/<app>}: status and JSON body. */
+  public Response app(WeaveNode node, String app) {
+    try {
+      HttpResponse<String> response =
+          http.send(
+              admin(node, "/v1/apps/" + app, Duration.ofSeconds(10)).GET().build(),
+              HttpResponse.BodyHandlers.ofString());
+      return new Response(response.statusCode(), response.body());
+    } catch (IOException e) {
+      throw new UncheckedIOException(node + " app " + app + ": " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** The node's status, or empty when its admin API does not answer. */
   public Optional<NodeStatus> statusIfAnswering(WeaveNode node) {
     try {
@@ -558,7 +576,36 @@ public final class WeaveCluster
     }
   }
 
-  /** Deploys an app directory to every running node (a deploy reaches only its node today). */
+  /** Removes an app through the node's admin API. */
+  public void remove(WeaveNode node, String app) {
+    try {
+      HttpResponse<String> response =
+          http.send(
+              admin(node, "/v1/apps/" + app, Duration.ofMinutes(1)).DELETE().build(),
+              HttpResponse.BodyHandlers.ofString());
+      if (response.statusCode() != 204) {
+        throw new AssertionError(
+            "removal of "
+                + app
+                + " at "
+                + node
+                + ": "
+                + response.statusCode()
+                + " "
+                + response.body());
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("removal of " + app + " at " + node, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * Deploys an app directory to every running node, each deploy made by an operator of that node (a
+   * deploy to one node also spreads to the others by itself).
+   */
   public void deployEverywhere(Path appDir) {
     List<Thread> threads = new ArrayList<>();
     Map<WeaveNode, Throwable> failures = new ConcurrentHashMap<>();

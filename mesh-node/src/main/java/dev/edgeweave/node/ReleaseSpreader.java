@@ -1,0 +1,518 @@
+package dev.edgeweave.node;
+
+import dev.edgeweave.deploy.AppBundle;
+import dev.edgeweave.deploy.AppRepository;
+import dev.edgeweave.deploy.DeployedApp;
+import dev.edgeweave.deploy.internal.proto.ReleaseRecord;
+import dev.edgeweave.deploy.spread.BlobFetcher;
+import dev.edgeweave.deploy.spread.ReleaseLog;
+import dev.edgeweave.deploy.spread.ReleaseNotice;
+import dev.edgeweave.sharding.FunctionCatalog;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+import org.apache.pekko.actor.NoSerializationVerificationNeeded;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.ddata.Key;
+import org.apache.pekko.cluster.ddata.LWWMap;
+import org.apache.pekko.cluster.ddata.LWWMapKey;
+import org.apache.pekko.cluster.ddata.LWWRegister;
+import org.apache.pekko.cluster.ddata.SelfUniqueAddress;
+import org.apache.pekko.cluster.ddata.typed.javadsl.DistributedData;
+import org.apache.pekko.cluster.ddata.typed.javadsl.Replicator;
+import org.apache.pekko.cluster.ddata.typed.javadsl.ReplicatorMessageAdapter;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Spreads releases: publishes each deploy and removal made on this node into a replicated map (app
+ * name → {@link ReleaseNotice}), and brings this node to what the map says — pulling the blobs it
+ * lacks from its peers, installing and compiling the release through the catalog, removing removed
+ * apps. One install at a time, off the actor's thread; what fails is tried again later.
+ */
+final class ReleaseSpreader {
+
+  /** App name → its current release or removal. */
+  static final Key<LWWMap<String, ReleaseNotice>> RELEASES = LWWMapKey.create("edgeweave-releases");
+
+  /** Member address → "&lt;location&gt; &lt;blob server URI&gt;". */
+  static final Key<LWWMap<String, String>> PEERS = LWWMapKey.create("edgeweave-blob-peers");
+
+  /** "&lt;member address&gt; &lt;app&gt;" → the release digest that member serves ("" for none). */
+  static final Key<LWWMap<String, String>> READY = LWWMapKey.create("edgeweave-ready-releases");
+
+  private static final Logger log = LoggerFactory.getLogger(ReleaseSpreader.class);
+
+  // Local only: none of these leaves the node.
+  sealed interface Command extends NoSerializationVerificationNeeded
+      permits Deployed,
+          Removed,
+          ReleasesChanged,
+          PeersChanged,
+          Tick,
+          Done,
+          Ignored,
+          MarkReady,
+          ReadyChanged {}
+
+  /** An operator deployed this release here. */
+  record Deployed(DeployedApp app) implements Command {}
+
+  /** An operator removed this app here. */
+  record Removed(String app) implements Command {}
+
+  private record ReleasesChanged(Map<String, ReleaseNotice> entries) implements Command {}
+
+  /** The blob servers of the cluster changed (from the peer directory child). */
+  record PeersChanged(Map<String, String> entries) implements Command {}
+
+  private enum Tick implements Command {
+    INSTANCE
+  }
+
+  private record Done(String app, String target, Optional<String> error) implements Command {}
+
+  private record Ignored(Object what) implements Command {}
+
+  /** This node now serves {@code digest} of the app ("" for none). */
+  private record MarkReady(String app, String digest) implements Command {}
+
+  private record ReadyChanged(Map<String, String> entries) implements Command {}
+
+  /** A {@link ReleaseLog} that tells the spreader. */
+  static ReleaseLog logTo(
+      ActorRef<Command> spreader,
+      ActorSystem<?> system,
+      AtomicReference<Map<String, String>> readyView) {
+    return new ReleaseLog() {
+      @Override
+      public Map<String, String> rollout(String app) {
+        Set<String> members = new HashSet<>();
+        Cluster.get(system).state().getMembers().forEach(m -> members.add(m.address().toString()));
+        Map<String, String> out = new TreeMap<>();
+        readyView
+            .get()
+            .forEach(
+                (key, digest) -> {
+                  int space = key.lastIndexOf(' ');
+                  String member = key.substring(0, space);
+                  if (key.substring(space + 1).equals(app)
+                      && members.contains(member)
+                      && !digest.isEmpty()) {
+                    out.put(member, digest);
+                  }
+                });
+        return out;
+      }
+
+      @Override
+      public void deployed(DeployedApp app) {
+        spreader.tell(new Deployed(app));
+      }
+
+      @Override
+      public void removed(String app) {
+        spreader.tell(new Removed(app));
+      }
+    };
+  }
+
+  static Behavior<Command> create(
+      FunctionCatalog catalog,
+      AppRepository repository,
+      SpreadSettings settings,
+      Optional<URI> selfBlobServer,
+      AtomicReference<Map<String, String>> readyView) {
+    return Behaviors.setup(
+        ctx -> {
+          // The directory of blob servers is a child: an actor has one adapter per replicator
+          // response class, so each replicated map gets its own actor.
+          ctx.spawn(peerDirectory(ctx.getSelf(), selfBlobServer), "blob-peers");
+          ActorRef<Command> ready = ctx.spawn(readiness(readyView), "ready-releases");
+          return DistributedData
+              .<Command, LWWMap<String, ReleaseNotice>>withReplicatorMessageAdapter(
+                  releases ->
+                      Behaviors.withTimers(
+                          timers -> {
+                            timers.startTimerWithFixedDelay(
+                                Tick.INSTANCE, settings.retryInterval());
+                            return new ReleaseSpreader(
+                                    ctx, catalog, repository, settings, releases, ready)
+                                .start();
+                          }));
+        });
+  }
+
+  /** Announces this node's blob server and tells {@code spreader} of every peer's. */
+  private static Behavior<Command> peerDirectory(
+      ActorRef<Command> spreader, Optional<URI> selfBlobServer) {
+    return Behaviors.setup(
+        ctx ->
+            DistributedData.<Command, LWWMap<String, String>>withReplicatorMessageAdapter(
+                peers -> {
+                  peers.subscribe(
+                      PEERS,
+                      rsp ->
+                          rsp instanceof Replicator.Changed<LWWMap<String, String>> c
+                              ? new PeersChanged(c.get(PEERS).getEntries())
+                              : new Ignored(rsp));
+                  SelfUniqueAddress self = DistributedData.get(ctx.getSystem()).selfUniqueAddress();
+                  Cluster cluster = Cluster.get(ctx.getSystem());
+                  String selfKey = cluster.selfMember().address().toString();
+                  String location = cluster.selfMember().dataCenter();
+                  selfBlobServer.ifPresentOrElse(
+                      uri ->
+                          peers.askUpdate(
+                              replyTo ->
+                                  new Replicator.Update<>(
+                                      PEERS,
+                                      LWWMap.create(),
+                                      Replicator.writeLocal(),
+                                      replyTo,
+                                      map -> map.put(self, selfKey, location + " " + uri)),
+                              Ignored::new),
+                      () ->
+                          log.warn(
+                              "edgeweave.spread.secret is empty: this node serves no blobs to"
+                                  + " its peers and pulls none; it installs only releases whose"
+                                  + " blobs it holds"));
+                  return Behaviors.receive(Command.class)
+                      .onMessage(
+                          PeersChanged.class,
+                          c -> {
+                            spreader.tell(c);
+                            return Behaviors.same();
+                          })
+                      .onMessage(Ignored.class, i -> Behaviors.same())
+                      .build();
+                }));
+  }
+
+  /** Publishes this node's ready releases and keeps the view of every member's. */
+  private static Behavior<Command> readiness(AtomicReference<Map<String, String>> readyView) {
+    return Behaviors.setup(
+        ctx ->
+            DistributedData.<Command, LWWMap<String, String>>withReplicatorMessageAdapter(
+                ready -> {
+                  ready.subscribe(
+                      READY,
+                      rsp ->
+                          rsp instanceof Replicator.Changed<LWWMap<String, String>> c
+                              ? new ReadyChanged(c.get(READY).getEntries())
+                              : new Ignored(rsp));
+                  SelfUniqueAddress self = DistributedData.get(ctx.getSystem()).selfUniqueAddress();
+                  String selfKey = Cluster.get(ctx.getSystem()).selfMember().address().toString();
+                  return Behaviors.receive(Command.class)
+                      .onMessage(
+                          MarkReady.class,
+                          m -> {
+                            ready.askUpdate(
+                                replyTo ->
+                                    new Replicator.Update<>(
+                                        READY,
+                                        LWWMap.create(),
+                                        Replicator.writeLocal(),
+                                        replyTo,
+                                        map -> map.put(self, selfKey + " " + m.app(), m.digest())),
+                                Ignored::new);
+                            return Behaviors.same();
+                          })
+                      .onMessage(
+                          ReadyChanged.class,
+                          c -> {
+                            readyView.set(Map.copyOf(c.entries()));
+                            return Behaviors.same();
+                          })
+                      .onMessage(Ignored.class, i -> Behaviors.same())
+                      .build();
+                }));
+  }
+
+  private final ActorContext<Command> ctx;
+  private final FunctionCatalog catalog;
+  private final AppRepository repository;
+  private final SpreadSettings settings;
+  private final ReplicatorMessageAdapter<Command, LWWMap<String, ReleaseNotice>> releases;
+  private final ActorRef<Command> ready;
+  // What this node last published as ready, per app.
+  private final Map<String, String> markedReady = new HashMap<>();
+  private final SelfUniqueAddress self;
+  private final String selfKey;
+  private final String location;
+  private final BlobFetcher fetcher;
+  private final ExecutorService worker;
+
+  private Map<String, ReleaseNotice> notices = Map.of();
+  private Map<String, String> peerEndpoints = Map.of();
+  // When this node's operator last changed each app: older notices are not applied over it.
+  private final Map<String, Long> localChanges = new HashMap<>();
+  private boolean busy;
+
+  private ReleaseSpreader(
+      ActorContext<Command> ctx,
+      FunctionCatalog catalog,
+      AppRepository repository,
+      SpreadSettings settings,
+      ReplicatorMessageAdapter<Command, LWWMap<String, ReleaseNotice>> releases,
+      ActorRef<Command> ready) {
+    this.ctx = ctx;
+    this.ready = ready;
+    this.catalog = catalog;
+    this.repository = repository;
+    this.settings = settings;
+    this.releases = releases;
+    this.self = DistributedData.get(ctx.getSystem()).selfUniqueAddress();
+    Cluster cluster = Cluster.get(ctx.getSystem());
+    this.selfKey = cluster.selfMember().address().toString();
+    this.location = cluster.selfMember().dataCenter();
+    this.fetcher =
+        new BlobFetcher(settings.secret(), settings.fetchTimeout(), settings.chunkBytes());
+    this.worker =
+        Executors.newSingleThreadExecutor(
+            r -> {
+              Thread t = new Thread(r, "edgeweave-release-install");
+              t.setDaemon(true);
+              return t;
+            });
+  }
+
+  private Behavior<Command> start() {
+    releases.subscribe(
+        RELEASES,
+        rsp ->
+            rsp instanceof Replicator.Changed<LWWMap<String, ReleaseNotice>> c
+                ? new ReleasesChanged(c.get(RELEASES).getEntries())
+                : new Ignored(rsp));
+    return Behaviors.receive(Command.class)
+        .onMessage(Deployed.class, this::onDeployed)
+        .onMessage(Removed.class, this::onRemoved)
+        .onMessage(ReleasesChanged.class, this::onReleases)
+        .onMessage(PeersChanged.class, this::onPeers)
+        .onMessage(Tick.class, t -> reconcile())
+        .onMessage(Done.class, this::onDone)
+        .onMessage(Ignored.class, i -> Behaviors.same())
+        .onSignal(
+            PostStop.class,
+            s -> {
+              worker.shutdownNow();
+              return Behaviors.same();
+            })
+        .build();
+  }
+
+  private Behavior<Command> onDeployed(Deployed d) {
+    DeployedApp app = d.app();
+    byte[] record;
+    try {
+      record = repository.blob(app.digest());
+    } catch (IOException e) {
+      log.error("cannot spread app '{}': its release record is unreadable: {}", app.name(), e);
+      return Behaviors.same();
+    }
+    publish(ReleaseNotice.release(app.name(), record, now(app.name()), selfKey));
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onRemoved(Removed r) {
+    publish(ReleaseNotice.removal(r.app(), now(r.app()), selfKey));
+    return Behaviors.same();
+  }
+
+  /** A time after every change this node knows of the app, so the notice wins. */
+  private long now(String app) {
+    long after =
+        Optional.ofNullable(notices.get(app)).map(n -> n.changedAt() + 1).orElse(Long.MIN_VALUE);
+    long at = Math.max(System.currentTimeMillis(), after);
+    localChanges.put(app, at);
+    return at;
+  }
+
+  private void publish(ReleaseNotice notice) {
+    log.info(
+        "spreading {} of app '{}'",
+        notice.removed() ? "the removal" : "release " + notice.releaseDigest(),
+        notice.app());
+    releases.askUpdate(
+        replyTo ->
+            new Replicator.Update<>(
+                RELEASES,
+                LWWMap.create(),
+                Replicator.writeLocal(),
+                replyTo,
+                map -> map.put(self, notice.app(), notice, NoticeClock.INSTANCE)),
+        Ignored::new);
+  }
+
+  private Behavior<Command> onReleases(ReleasesChanged c) {
+    notices = c.entries();
+    return reconcile();
+  }
+
+  private Behavior<Command> onPeers(PeersChanged c) {
+    peerEndpoints = c.entries();
+    return reconcile();
+  }
+
+  private Behavior<Command> onDone(Done d) {
+    busy = false;
+    d.error()
+        .ifPresentOrElse(
+            e ->
+                log.warn(
+                    "app '{}' ({}) not installed yet, trying again in {}: {}",
+                    d.app(),
+                    d.target(),
+                    settings.retryInterval(),
+                    e),
+            () -> log.info("app '{}' is ready here: {}", d.app(), d.target()));
+    // A failure is tried again on the next tick, not at once.
+    return d.error().isPresent() ? Behaviors.same() : reconcile();
+  }
+
+  /** Starts the next piece of work the map asks of this node, if none runs. */
+  private Behavior<Command> reconcile() {
+    if (busy) {
+      return Behaviors.same();
+    }
+    for (ReleaseNotice notice : new TreeMap<>(notices).values()) {
+      if (notice.changedAt() < localChanges.getOrDefault(notice.app(), Long.MIN_VALUE)) {
+        continue;
+      }
+      Optional<DeployedApp> here = catalog.app(notice.app());
+      String serving = here.map(DeployedApp::digest).orElse("");
+      if (!serving.equals(markedReady.getOrDefault(notice.app(), ""))) {
+        markedReady.put(notice.app(), serving);
+        ready.tell(new MarkReady(notice.app(), serving));
+      }
+      if (notice.removed()) {
+        if (here.isPresent()) {
+          run(notice.app(), "removed", () -> catalog.remove(notice.app()));
+          return Behaviors.same();
+        }
+      } else if (here.map(a -> !a.digest().equals(notice.releaseDigest())).orElse(true)) {
+        List<URI> order = peerOrder();
+        run(notice.app(), "release " + notice.releaseDigest(), () -> install(notice, order));
+        return Behaviors.same();
+      }
+    }
+    return Behaviors.same();
+  }
+
+  private interface Job {
+    void run() throws Exception;
+  }
+
+  private void run(String app, String target, Job job) {
+    busy = true;
+    ctx.pipeToSelf(
+        CompletableFuture.runAsync(
+            () -> {
+              try {
+                job.run();
+              } catch (RuntimeException e) {
+                throw e;
+              } catch (Exception e) {
+                throw new CompletionException(e);
+              }
+            },
+            worker),
+        (ok, error) ->
+            new Done(
+                app,
+                target,
+                Optional.ofNullable(error)
+                    .map(e -> e.getCause() != null ? e.getCause().toString() : e.toString())));
+  }
+
+  /** Builds the release from local and pulled blobs and deploys it through the catalog. */
+  private void install(ReleaseNotice notice, List<URI> order) throws Exception {
+    ReleaseRecord record = notice.record();
+    long maxFile = catalog.settings().bundleLimits().maxFileBytes();
+    Map<String, byte[]> blobs = new HashMap<>();
+    int pulled = 0;
+    for (String digest : notice.blobDigests()) {
+      byte[] bytes;
+      try {
+        bytes = repository.blob(digest);
+      } catch (IOException missing) {
+        bytes = fetcher.fetch(digest, order, maxFile);
+        pulled++;
+      }
+      blobs.put(digest, bytes);
+    }
+    ByteArrayOutputStream zip = new ByteArrayOutputStream();
+    try (ZipOutputStream out = new ZipOutputStream(zip)) {
+      out.putNextEntry(new ZipEntry(AppBundle.MANIFEST_FILE));
+      out.write(record.getManifestToml().getBytes(StandardCharsets.UTF_8));
+      out.closeEntry();
+      for (Map.Entry<String, String> f : new TreeMap<>(record.getFilesMap()).entrySet()) {
+        out.putNextEntry(new ZipEntry(f.getKey()));
+        out.write(blobs.get(f.getValue()));
+        out.closeEntry();
+      }
+    }
+    DeployedApp app =
+        catalog.deploy(AppBundle.fromZip(zip.toByteArray(), catalog.settings().bundleLimits()));
+    if (!app.digest().equals(notice.releaseDigest())) {
+      throw new IOException(
+          "installed as release " + app.digest() + ", not " + notice.releaseDigest());
+    }
+    log.info(
+        "app '{}': {} blobs pulled from peers, {} held here",
+        app.name(),
+        pulled,
+        blobs.size() - pulled);
+  }
+
+  /** Peers' blob servers, this location's first, each group in random order to spread load. */
+  private List<URI> peerOrder() {
+    List<URI> near = new ArrayList<>();
+    List<URI> far = new ArrayList<>();
+    peerEndpoints.forEach(
+        (member, value) -> {
+          int space = value.indexOf(' ');
+          if (member.equals(selfKey) || space < 0) {
+            return;
+          }
+          URI uri = URI.create(value.substring(space + 1));
+          (value.substring(0, space).equals(location) ? near : far).add(uri);
+        });
+    Collections.shuffle(near);
+    Collections.shuffle(far);
+    near.addAll(far);
+    return near;
+  }
+
+  /** Last writer wins by the notice's own time, so every node resolves a conflict alike. */
+  private static final class NoticeClock implements LWWRegister.Clock<ReleaseNotice> {
+    static final NoticeClock INSTANCE = new NoticeClock();
+
+    @Override
+    public long apply(long currentTimestamp, ReleaseNotice value) {
+      return Math.max(value.changedAt(), currentTimestamp + 1);
+    }
+  }
+}
