@@ -24,12 +24,16 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** A running Edgeweave node: the actor system, its ports, and the apps it serves. */
 public final class Node implements AutoCloseable {
 
   /** Name of every node's actor system; nodes of one cluster share it. */
   public static final String SYSTEM_NAME = "edgeweave";
+
+  private static final Logger log = LoggerFactory.getLogger(Node.class);
 
   private final ActorSystem<Void> system;
   private final Guardian.Started started;
@@ -44,6 +48,7 @@ public final class Node implements AutoCloseable {
   /** Starts a node from {@code overrides} on top of application.conf and reference.conf. */
   public static Node start(Config overrides) {
     Config config = NodeConfig.apply(overrides.withFallback(ConfigFactory.load()).resolve());
+    ClusterTls.plainTransportWarning(config).ifPresent(log::warn);
     Path dataDir = Path.of(config.getString("edgeweave.node.data-dir")).toAbsolutePath();
     String kvDir = "edgeweave.kv.durable.dir";
     if (config.getString(kvDir).equals(ConfigFactory.defaultReference().getString(kvDir))) {

@@ -23,10 +23,11 @@ final class NodeConfig {
   /**
    * Seed nodes from {@code edgeweave.node.seed-nodes} (the environment's comma-separated string)
    * replace {@code pekko.cluster.seed-nodes}; the phase that waits for requests in flight runs at
-   * least as long as {@code edgeweave.node.unbind-deadline} lets them finish.
+   * least as long as {@code edgeweave.node.unbind-deadline} lets them finish; with {@code
+   * edgeweave.cluster.tls.keys-dir} the cluster transport runs over TLS ({@link ClusterTls}).
    */
   static Config apply(Config config) {
-    Config out = config;
+    Config out = ClusterTls.apply(config);
     List<String> seeds = parseSeedNodes(config.getString(SEED_NODES));
     if (!seeds.isEmpty()) {
       out = out.withValue(PEKKO_SEED_NODES, ConfigValueFactory.fromIterable(seeds));

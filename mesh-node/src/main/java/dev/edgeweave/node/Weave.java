@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /** The {@code weave} command line: run a node with apps, and manage apps on a running node. */
@@ -47,7 +48,15 @@ public final class Weave {
             --token TOKEN      admin token (default: $WEAVE_ADMIN_TOKEN, else DIR/admin-token)
             --data DIR         where to find the admin token (default: $WEAVE_DATA_DIR,
                                else .weave/data)
+        keys DIR               make a development cluster's TLS keys in DIR: a new CA and a
+                               node certificate it signed (ca.crt, tls.crt, tls.key); give
+                               every node the directory (WEAVE_CLUSTER_KEYS=DIR) and the
+                               cluster transport runs over TLS with mutual authentication
+            --force            replace the keys DIR already holds
       """;
+
+  /** Options that take no value. */
+  static final Set<String> FLAGS = Set.of("--force");
 
   /** A deploy compiles every module on the node before it answers. */
   static final Duration ADMIN_REQUEST_TIMEOUT = Duration.ofMinutes(3);
@@ -66,7 +75,9 @@ public final class Weave {
     Map<String, String> options = new HashMap<>();
     List<String> positional = new ArrayList<>();
     for (int i = 1; i < args.length; i++) {
-      if (args[i].startsWith("--")) {
+      if (FLAGS.contains(args[i])) {
+        options.put(args[i].substring(2), "true");
+      } else if (args[i].startsWith("--")) {
         if (i + 1 >= args.length) {
           err.println("weave: option " + args[i] + " needs a value");
           return 2;
@@ -85,6 +96,7 @@ public final class Weave {
         case "rm" ->
             admin("DELETE", "/v1/apps/" + one(positional, "NAME"), null, options, out, err);
         case "kv" -> WeaveKv.run(positional, options, out, err);
+        case "keys" -> keys(one(positional, "DIR"), options, out);
         default -> {
           err.println("weave: unknown command '" + args[0] + "'");
           err.print(USAGE);
@@ -98,6 +110,18 @@ public final class Weave {
       err.println("weave: " + e.getMessage());
       return 1;
     }
+  }
+
+  private static int keys(String dir, Map<String, String> options, PrintStream out)
+      throws IOException {
+    Path keys = Path.of(dir);
+    WeaveKeys.make(keys, options.containsKey("force"));
+    out.println(
+        "made a development cluster's keys in "
+            + keys
+            + " (ca.crt, tls.crt, tls.key); start every node with WEAVE_CLUSTER_KEYS="
+            + keys.toAbsolutePath());
+    return 0;
   }
 
   private static int up(List<String> dirs, Map<String, String> options, PrintStream out)
