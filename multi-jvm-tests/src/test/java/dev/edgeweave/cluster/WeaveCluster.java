@@ -97,6 +97,8 @@ public final class WeaveCluster
   private final List<String> jvmOptions;
   private final Map<String, String> settings;
   private final Set<String> seedsThroughConfig;
+  private final Optional<Path> tlsKeys;
+  private final Map<String, Optional<Path>> nodeTlsKeys;
   private final Map<String, WeaveNode> nodes;
   private final List<WeaveNode> seeds;
   private final Path dataRoot;
@@ -113,6 +115,8 @@ public final class WeaveCluster
     this.settings = new LinkedHashMap<>(TEST_SETTINGS);
     this.settings.putAll(b.settings);
     this.seedsThroughConfig = Set.copyOf(b.seedsThroughConfig);
+    this.tlsKeys = Optional.ofNullable(b.tlsKeys);
+    this.nodeTlsKeys = Map.copyOf(b.nodeTlsKeys);
     byte[] random = new byte[24];
     new SecureRandom().nextBytes(random);
     this.adminToken = HexFormat.of().formatHex(random);
@@ -177,6 +181,8 @@ public final class WeaveCluster
     private final Map<String, Integer> locations = new LinkedHashMap<>();
     private final Map<String, String> settings = new LinkedHashMap<>();
     private final Set<String> seedsThroughConfig = new HashSet<>();
+    private final Map<String, Optional<Path>> nodeTlsKeys = new LinkedHashMap<>();
+    private Path tlsKeys;
     private Distribution distribution;
     private List<String> jvmOptions;
 
@@ -205,6 +211,21 @@ public final class WeaveCluster
      */
     public Builder seedsThroughConfig(String location) {
       seedsThroughConfig.add(location);
+      return this;
+    }
+
+    /**
+     * Every node runs the cluster transport over TLS with the keys in this directory (as {@code
+     * weave keys} makes them), through {@code WEAVE_CLUSTER_KEYS}.
+     */
+    public Builder tls(Path keysDir) {
+      this.tlsKeys = keysDir;
+      return this;
+    }
+
+    /** This node runs with the keys in {@code keysDir} instead, or without TLS when empty. */
+    public Builder tls(String nodeName, Optional<Path> keysDir) {
+      nodeTlsKeys.put(nodeName, keysDir);
       return this;
     }
 
@@ -396,6 +417,9 @@ public final class WeaveCluster
     env.put("WEAVE_ADMIN_HOST", "127.0.0.1");
     env.put("WEAVE_REMOTE_HOST", "127.0.0.1");
     env.put("WEAVE_REMOTE_PORT", Integer.toString(node.remotePort()));
+    nodeTlsKeys
+        .getOrDefault(node.name(), tlsKeys)
+        .ifPresent(keys -> env.put("WEAVE_CLUSTER_KEYS", keys.toString()));
     if (!configSeeds) {
       env.put(
           "WEAVE_SEED_NODES", String.join(",", seeds.stream().map(WeaveNode::address).toList()));
