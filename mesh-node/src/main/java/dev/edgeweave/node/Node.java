@@ -49,6 +49,10 @@ public final class Node implements AutoCloseable {
   public static Node start(Config overrides) {
     Config config = NodeConfig.apply(overrides.withFallback(ConfigFactory.load()).resolve());
     ClusterTls.plainTransportWarning(config).ifPresent(log::warn);
+    ClusterTls.keysDir(config)
+        .ifPresent(
+            keys ->
+                log.info("cluster transport: TLS with mutual authentication, keys from {}", keys));
     Path dataDir = Path.of(config.getString("edgeweave.node.data-dir")).toAbsolutePath();
     String kvDir = "edgeweave.kv.durable.dir";
     if (config.getString(kvDir).equals(ConfigFactory.defaultReference().getString(kvDir))) {
