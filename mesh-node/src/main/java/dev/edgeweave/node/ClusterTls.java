@@ -2,6 +2,7 @@ package dev.edgeweave.node;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import dev.edgeweave.deploy.spread.PeerTls;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
@@ -22,10 +23,10 @@ final class ClusterTls {
   static final String KEYS_DIR = "edgeweave.cluster.tls.keys-dir";
 
   /** The files of a keys directory, as {@code weave keys} makes them. */
-  static final String CA_CERT = "ca.crt";
+  static final String CA_CERT = PeerTls.CA_CERT;
 
-  static final String NODE_CERT = "tls.crt";
-  static final String NODE_KEY = "tls.key";
+  static final String NODE_CERT = PeerTls.NODE_CERT;
+  static final String NODE_KEY = PeerTls.NODE_KEY;
 
   static final String TRANSPORT = "pekko.remote.artery.transport";
   static final String ENGINE_PROVIDER = "pekko.remote.artery.ssl.ssl-engine-provider";

@@ -3,6 +3,7 @@ package dev.edgeweave.node;
 import com.typesafe.config.Config;
 import dev.edgeweave.deploy.AppRepository;
 import dev.edgeweave.deploy.spread.BlobPeerServer;
+import dev.edgeweave.deploy.spread.PeerTls;
 import dev.edgeweave.ingress.AdminApi;
 import dev.edgeweave.ingress.AdminSettings;
 import dev.edgeweave.ingress.IngressSettings;
@@ -81,7 +82,14 @@ final class Guardian {
           ctx.spawn(HandOffRedelivery.create(), "hand-off-redelivery");
 
           // Releases deployed on any node spread here; blobs come from the peers' blob servers.
-          SpreadSettings spread = SpreadSettings.fromConfig(config);
+          SpreadSettings configured = SpreadSettings.fromConfig(config);
+          // With the cluster's keys, blobs move over HTTPS between holders of its certificates.
+          SpreadSettings spread =
+              configured.tlsKeys().isPresent()
+                  ? configured.withTls(
+                      PeerTls.fromKeysDir(configured.tlsKeys().get(), configured.tlsReload())
+                          .context())
+                  : configured;
           Optional<BlobPeerServer> blobServer = Optional.empty();
           if (spread.peersEnabled()) {
             blobServer =
@@ -89,13 +97,20 @@ final class Guardian {
                     BlobPeerServer.start(
                         repository.dataDir().resolve(AppRepository.BLOBS_DIR),
                         spread.secret(),
+                        spread.tls(),
                         new InetSocketAddress(spread.peerHost(), spread.peerPort()),
                         spread.maxConcurrentUploads(),
                         spread.chunkBytes()));
           }
           Optional<URI> blobServerUri =
               blobServer.map(
-                  b -> URI.create("http://" + spread.peerHost() + ":" + b.address().getPort()));
+                  b ->
+                      URI.create(
+                          spread.scheme()
+                              + "://"
+                              + spread.peerHost()
+                              + ":"
+                              + b.address().getPort()));
           AtomicReference<Map<String, String>> readyView = new AtomicReference<>(Map.of());
           ActorRef<ReleaseSpreader.Command> spreader =
               ctx.spawn(

@@ -196,9 +196,9 @@ final class ReleaseSpreader {
                               Ignored::new),
                       () ->
                           log.warn(
-                              "edgeweave.spread.secret is empty: this node serves no blobs to"
-                                  + " its peers and pulls none; it installs only releases whose"
-                                  + " blobs it holds"));
+                              "edgeweave.spread.secret is empty and the cluster has no TLS keys:"
+                                  + " this node serves no blobs to its peers and pulls none; it"
+                                  + " installs only releases whose blobs it holds"));
                   return Behaviors.receive(Command.class)
                       .onMessage(
                           PeersChanged.class,
@@ -289,7 +289,8 @@ final class ReleaseSpreader {
     this.selfKey = cluster.selfMember().address().toString();
     this.location = cluster.selfMember().dataCenter();
     this.fetcher =
-        new BlobFetcher(settings.secret(), settings.fetchTimeout(), settings.chunkBytes());
+        new BlobFetcher(
+            settings.secret(), settings.tls(), settings.fetchTimeout(), settings.chunkBytes());
     this.worker =
         Executors.newSingleThreadExecutor(
             r -> {

@@ -1,9 +1,16 @@
 package dev.edgeweave.node;
 
 import com.typesafe.config.Config;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
+import javax.net.ssl.SSLContext;
 
-/** How releases spread between nodes ({@code edgeweave.spread} in reference.conf). */
+/**
+ * How releases spread between nodes ({@code edgeweave.spread} in reference.conf); with the
+ * cluster's TLS keys ({@code edgeweave.cluster.tls.keys-dir}) blobs move over HTTPS with client
+ * certificates.
+ */
 record SpreadSettings(
     String secret,
     String peerHost,
@@ -11,7 +18,10 @@ record SpreadSettings(
     int maxConcurrentUploads,
     Duration fetchTimeout,
     int chunkBytes,
-    Duration retryInterval) {
+    Duration retryInterval,
+    Optional<Path> tlsKeys,
+    Duration tlsReload,
+    Optional<SSLContext> tls) {
 
   static SpreadSettings fromConfig(Config config) {
     Config c = config.getConfig("edgeweave.spread");
@@ -24,7 +34,10 @@ record SpreadSettings(
             c.getInt("max-concurrent-uploads"),
             c.getDuration("fetch-timeout"),
             (int) Math.min(Integer.MAX_VALUE, c.getBytes("chunk-bytes")),
-            c.getDuration("retry-interval"));
+            c.getDuration("retry-interval"),
+            ClusterTls.keysDir(config),
+            config.getDuration(ClusterTls.ENGINE + ".ssl-context-cache-ttl"),
+            Optional.empty());
     if (s.peerPort < 0 || s.peerPort > 65535) {
       throw new IllegalArgumentException("edgeweave.spread.peer-port must be 0 to 65535");
     }
@@ -41,8 +54,31 @@ record SpreadSettings(
     return s;
   }
 
-  /** Without a shared secret this node neither serves blobs to peers nor pulls from them. */
+  /**
+   * Without the cluster's TLS keys nor a shared secret this node neither serves blobs to peers nor
+   * pulls from them.
+   */
   boolean peersEnabled() {
-    return !secret.isEmpty();
+    return !secret.isEmpty() || tlsKeys.isPresent();
+  }
+
+  /** These settings with the TLS context made from {@link #tlsKeys()}. */
+  SpreadSettings withTls(SSLContext context) {
+    return new SpreadSettings(
+        secret,
+        peerHost,
+        peerPort,
+        maxConcurrentUploads,
+        fetchTimeout,
+        chunkBytes,
+        retryInterval,
+        tlsKeys,
+        tlsReload,
+        Optional.of(context));
+  }
+
+  /** How peers reach this node's blob server: https with the cluster's keys, else http. */
+  String scheme() {
+    return tlsKeys.isPresent() ? "https" : "http";
   }
 }

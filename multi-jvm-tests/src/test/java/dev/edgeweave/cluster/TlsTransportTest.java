@@ -29,9 +29,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The cluster transport over TLS with mutual authentication: two nodes holding the keys of one
- * {@code weave keys} run form a cluster and serve a deployed app; a node holding the keys of
- * another run, and a node without TLS, never become members, though they name the cluster's seed
- * node; the first of them, given the cluster's keys, then joins.
+ * {@code weave keys} run form a cluster and serve an app deployed to one of them (its blobs pulled
+ * over HTTPS with the same keys, no shared secret set); a node holding the keys of another run, and
+ * a node without TLS, never become members, though they name the cluster's seed node; the first of
+ * them, given the cluster's keys, then joins.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class TlsTransportTest {
@@ -50,7 +51,6 @@ class TlsTransportTest {
           .tls(CLUSTER_KEYS)
           .tls("eu-3", Optional.of(INTRUDER_KEYS))
           .tls("eu-4", Optional.empty())
-          .setting("edgeweave.spread.secret", "tls-test-cluster-secret")
           .build();
 
   @TempDir static Path apps;

@@ -15,6 +15,8 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
+import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,20 +34,31 @@ public final class BlobFetcher {
   private final Duration timeout;
   private final int chunk;
 
+  /** Pulls over HTTP with the cluster secret. */
   public BlobFetcher(String secret, Duration timeout, int chunkBytes) {
+    this(secret, Optional.empty(), timeout, chunkBytes);
+  }
+
+  /**
+   * Pulls with the cluster secret (none when empty), over HTTPS presenting this node's certificate
+   * when {@code tls} is given (peers' URIs are then {@code https}).
+   */
+  public BlobFetcher(String secret, Optional<SSLContext> tls, Duration timeout, int chunkBytes) {
     this.secret = Objects.requireNonNull(secret, "secret");
     this.timeout = Objects.requireNonNull(timeout, "timeout");
     if (chunkBytes < 1) {
       throw new IllegalArgumentException("chunk-bytes must be at least 1");
     }
     this.chunk = chunkBytes;
-    this.client = HttpClient.newBuilder().connectTimeout(timeout).build();
+    HttpClient.Builder client = HttpClient.newBuilder().connectTimeout(timeout);
+    tls.ifPresent(client::sslContext);
+    this.client = client.build();
   }
 
   /**
    * The blob's bytes, from the first peer that sends them intact.
    *
-   * @param peers base URIs of peers' blob servers ({@code http://host:port}), in order of
+   * @param peers base URIs of peers' blob servers ({@code http(s)://host:port}), in order of
    *     preference
    * @param maxBytes the most a blob of this release may hold
    * @throws IOException naming every peer's failure, if none sent the blob intact
@@ -75,14 +88,15 @@ public final class BlobFetcher {
 
   private byte[] fetchFrom(URI peer, String digest, long maxBytes)
       throws IOException, InterruptedException {
-    HttpRequest request =
+    HttpRequest.Builder request =
         HttpRequest.newBuilder(peer.resolve(BlobPeerServer.BLOBS_PATH + digest))
-            .header("Authorization", "Bearer " + secret)
             .timeout(timeout)
-            .GET()
-            .build();
+            .GET();
+    if (!secret.isEmpty()) {
+      request.header("Authorization", "Bearer " + secret);
+    }
     HttpResponse<InputStream> response =
-        client.send(request, HttpResponse.BodyHandlers.ofInputStream());
+        client.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
     try (InputStream in = response.body()) {
       if (response.statusCode() != 200) {
         throw new IOException("answered " + response.statusCode());

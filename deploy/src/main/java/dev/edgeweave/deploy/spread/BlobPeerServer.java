@@ -2,6 +2,9 @@ package dev.edgeweave.deploy.spread;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsParameters;
+import com.sun.net.httpserver.HttpsServer;
 import dev.edgeweave.deploy.internal.Digests;
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,18 +16,23 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Serves this node's blobs to its peers: {@code GET /internal/v1/blobs/<sha256>} with {@code
  * Authorization: Bearer <cluster secret>} streams the file as it is on disk (the receiver checks
- * its digest). At most {@code maxConcurrentUploads} uploads run at once; past that a peer gets 503
- * and asks another node.
+ * its digest). With TLS (the cluster's keys, {@link PeerTls}) it serves HTTPS only to peers that
+ * present a certificate of the cluster's CA, and the secret, then optional, is checked when set. At
+ * most {@code maxConcurrentUploads} uploads run at once; past that a peer gets 503 and asks another
+ * node.
  */
 public final class BlobPeerServer implements AutoCloseable {
 
@@ -41,18 +49,37 @@ public final class BlobPeerServer implements AutoCloseable {
     this.threads = threads;
   }
 
-  /** Binds and starts serving the blobs in {@code blobsDir}. */
+  /** Binds and starts serving the blobs in {@code blobsDir} over HTTP, behind the secret. */
   public static BlobPeerServer start(
       Path blobsDir, String secret, InetSocketAddress bindTo, int maxConcurrentUploads, int chunk)
       throws IOException {
+    return start(blobsDir, secret, Optional.empty(), bindTo, maxConcurrentUploads, chunk);
+  }
+
+  /**
+   * Binds and starts serving the blobs in {@code blobsDir}: over HTTPS to peers holding a
+   * certificate of the cluster's CA when {@code tls} is given, and behind the secret unless it is
+   * empty (which it may be only with TLS).
+   */
+  public static BlobPeerServer start(
+      Path blobsDir,
+      String secret,
+      Optional<SSLContext> tls,
+      InetSocketAddress bindTo,
+      int maxConcurrentUploads,
+      int chunk)
+      throws IOException {
     Objects.requireNonNull(blobsDir, "blobsDir");
-    if (secret == null || secret.isEmpty()) {
-      throw new IllegalArgumentException("the peer blob server needs a cluster secret");
+    Objects.requireNonNull(secret, "secret");
+    if (secret.isEmpty() && tls.isEmpty()) {
+      throw new IllegalArgumentException(
+          "the peer blob server needs a cluster secret or the cluster's TLS keys");
     }
     if (maxConcurrentUploads < 1) {
       throw new IllegalArgumentException("max-concurrent-uploads must be at least 1");
     }
-    byte[] expected = ("Bearer " + secret).getBytes(StandardCharsets.UTF_8);
+    byte[] expected =
+        secret.isEmpty() ? null : ("Bearer " + secret).getBytes(StandardCharsets.UTF_8);
     Semaphore uploads = new Semaphore(maxConcurrentUploads);
     AtomicInteger threadIds = new AtomicInteger();
     // A thread per upload slot, and one more to answer 503 while every slot is taken.
@@ -64,7 +91,23 @@ public final class BlobPeerServer implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
-    HttpServer server = HttpServer.create(bindTo, 0);
+    HttpServer server;
+    if (tls.isPresent()) {
+      HttpsServer https = HttpsServer.create(bindTo, 0);
+      https.setHttpsConfigurator(
+          new HttpsConfigurator(tls.get()) {
+            @Override
+            public void configure(HttpsParameters params) {
+              SSLParameters parameters = getSSLContext().getDefaultSSLParameters();
+              parameters.setNeedClientAuth(true);
+              parameters.setProtocols(new String[] {PeerTls.PROTOCOL});
+              params.setSSLParameters(parameters);
+            }
+          });
+      server = https;
+    } else {
+      server = HttpServer.create(bindTo, 0);
+    }
     server.setExecutor(threads);
     server.createContext(
         "/internal/v1/blobs",
@@ -83,7 +126,9 @@ public final class BlobPeerServer implements AutoCloseable {
       HttpExchange exchange, Path blobsDir, byte[] expected, Semaphore uploads, int chunk)
       throws IOException {
     String given = exchange.getRequestHeaders().getFirst("Authorization");
-    if (given == null || !MessageDigest.isEqual(expected, given.getBytes(StandardCharsets.UTF_8))) {
+    if (expected != null
+        && (given == null
+            || !MessageDigest.isEqual(expected, given.getBytes(StandardCharsets.UTF_8)))) {
       exchange.sendResponseHeaders(401, -1);
       return;
     }
