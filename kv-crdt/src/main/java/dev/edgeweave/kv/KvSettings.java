@@ -21,6 +21,9 @@ public final class KvSettings {
   private final boolean durable;
   private final String durableDir;
   private final long durableMapSize;
+  private final String casLocation;
+  private final Duration casTimeout;
+  private final int casMaxQueued;
   private final AppKv defaults;
   private final Map<String, AppKv> perApp = new ConcurrentHashMap<>();
 
@@ -41,6 +44,13 @@ public final class KvSettings {
     this.durable = kv.getBoolean("durable.enabled");
     this.durableDir = kv.getString("durable.dir");
     this.durableMapSize = kv.getBytes("durable.map-size");
+    this.casLocation = kv.getString("compare-and-swap.location");
+    this.casTimeout = kv.getDuration("compare-and-swap.timeout");
+    this.casMaxQueued = kv.getInt("compare-and-swap.max-queued-per-bucket");
+    if (casLocation.isEmpty() || casMaxQueued < 1) {
+      throw new IllegalArgumentException(
+          "edgeweave.kv.compare-and-swap: expected a location and max-queued-per-bucket >= 1");
+    }
     this.defaults = appKv(kv, "edgeweave.kv", maxBucketBytes);
     Config apps = edgeweave.getConfig("apps");
     // Resolve every override now, so a bad one fails the node at start, not a request later.
@@ -110,5 +120,19 @@ public final class KvSettings {
 
   public long durableMapSize() {
     return durableMapSize;
+  }
+
+  /** The location (Pekko data center) whose nodes own every majority compare-and-swap. */
+  public String casLocation() {
+    return casLocation;
+  }
+
+  /** How long a majority compare-and-swap waits for its owner's answer. */
+  public Duration casTimeout() {
+    return casTimeout;
+  }
+
+  public int casMaxQueued() {
+    return casMaxQueued;
   }
 }

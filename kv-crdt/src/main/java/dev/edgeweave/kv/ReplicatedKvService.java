@@ -3,7 +3,9 @@ package dev.edgeweave.kv;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigValueFactory;
 import dev.edgeweave.kv.internal.AppUsage;
+import dev.edgeweave.kv.internal.BlobRef;
 import dev.edgeweave.kv.internal.BucketKey;
+import dev.edgeweave.kv.internal.CasOwner;
 import dev.edgeweave.kv.internal.HybridClock;
 import dev.edgeweave.kv.internal.KvBucket;
 import dev.edgeweave.kv.internal.KvEntry;
@@ -15,7 +17,6 @@ import dev.edgeweave.kv.internal.WriteRateLimiter;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -34,12 +35,16 @@ import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.ExtendedActorSystem;
 import org.apache.pekko.actor.Extension;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.cluster.Cluster;
 import org.apache.pekko.cluster.Member;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.UniqueAddress;
 import org.apache.pekko.cluster.ddata.Replicator;
 import org.apache.pekko.cluster.ddata.ReplicatorSettings;
+import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.pattern.AskTimeoutException;
 import org.apache.pekko.pattern.Patterns;
 
@@ -85,6 +90,7 @@ public final class ReplicatedKvService implements KvService, Extension {
   private final Mutations mutations;
   private final AppUsage usage = new AppUsage();
   private final Map<String, WriteRateLimiter> limiters = new ConcurrentHashMap<>();
+  private final org.apache.pekko.actor.typed.ActorRef<ShardingEnvelope<CasOwner.Command>> casOwners;
 
   private ReplicatedKvService(ExtendedActorSystem system) {
     this.system = system;
@@ -107,6 +113,27 @@ public final class ReplicatedKvService implements KvService, Extension {
         system.systemActorOf(
             Replicator.props(ReplicatorSettings.apply(ddata)), ddata.getString("name"));
     system.systemActorOf(LocationEndpoint.props(replicator), LocationEndpoint.NAME);
+    // One owner per bucket for the whole cluster, hosted in the compare-and-swap location; the
+    // other locations' nodes only route to it.
+    this.casOwners =
+        ClusterSharding.get(Adapter.toTyped(system))
+            .init(
+                Entity.of(
+                        CasOwner.TYPE_KEY,
+                        ctx ->
+                            CasOwner.create(
+                                this::swapAsOwner, settings.casMaxQueued(), settings.casTimeout()))
+                    .withDataCenter(settings.casLocation()));
+  }
+
+  /** Runs one majority compare-and-swap on this node, as the owner of its bucket. */
+  private CompletionStage<Boolean> swapAsOwner(CasOwner.Swap s) {
+    Store store = (Store) open(s.app(), s.label());
+    Optional<BlobRef> want =
+        s.expectPresent()
+            ? Optional.of(new BlobRef(s.expectedDigest(), s.expectedLength()))
+            : Optional.empty();
+    return store.swapHere(s.key(), want, s.newValue(), Consistency.MAJORITY);
   }
 
   public KvSettings settings() {
@@ -256,28 +283,88 @@ public final class ReplicatedKvService implements KvService, Extension {
             checkValue(newValue);
             acquire();
             byte[] copy = newValue.clone();
-            Optional<byte[]> want = expected.map(byte[]::clone);
-            // Read at the asked consistency first: it merges what the other replicas hold into
-            // this node's replica, where the compare and the set then happen atomically.
-            CompletionStage<KvBucket> seen =
-                c == Consistency.LOCAL
-                    ? CompletableFuture.completedFuture(KvBucket.EMPTY)
-                    : read(keyOf(key), c);
-            return seen.thenCompose(
-                ignored ->
-                    write(
-                        key,
-                        c,
-                        b -> {
-                          Optional<byte[]> current = b.entry(key).flatMap(KvEntry::read);
-                          boolean match =
-                              current.isPresent() == want.isPresent()
-                                  && (current.isEmpty()
-                                      || Arrays.equals(current.get(), want.get()));
-                          return match
-                              ? new Outcome<>(mutations.write(b, key, copy), true)
-                              : new Outcome<>(b, false);
-                        }));
+            Optional<BlobRef> want = expected.map(BlobRef::of);
+            return c == Consistency.MAJORITY
+                ? swapThroughOwner(key, want, copy)
+                : swapHere(key, want, copy, c);
+          });
+    }
+
+    /**
+     * Reads at the given consistency (which merges what the other replicas hold into this node's
+     * replica), then compares and sets atomically in this node's replicator and writes at the same
+     * consistency. Atomic across nodes only when every swap of the key runs here, one at a time:
+     * the owner of the key's bucket does that for {@code MAJORITY}.
+     */
+    CompletionStage<Boolean> swapHere(
+        String key, Optional<BlobRef> want, byte[] newValue, Consistency c) {
+      CompletionStage<KvBucket> seen =
+          c == Consistency.LOCAL
+              ? CompletableFuture.completedFuture(KvBucket.EMPTY)
+              : read(keyOf(key), c);
+      return seen.thenCompose(
+          ignored ->
+              write(
+                  key,
+                  c,
+                  b -> {
+                    Optional<byte[]> current = b.entry(key).flatMap(KvEntry::read);
+                    boolean match =
+                        current.isPresent() == want.isPresent()
+                            && (current.isEmpty() || want.get().matches(current.get()));
+                    // The write's stamp is above the one compared against (Mutations.write).
+                    return match
+                        ? new Outcome<>(mutations.write(b, key, newValue), true)
+                        : new Outcome<>(b, false);
+                  }));
+    }
+
+    /** Sends the swap to the owner of the key's bucket and waits for its answer. */
+    private CompletionStage<Boolean> swapThroughOwner(
+        String key, Optional<BlobRef> want, byte[] newValue) {
+      String location = settings.casLocation();
+      if (!locationUp(location)) {
+        throw new KvException(
+            KvException.Kind.UNAVAILABLE,
+            "no node of location '"
+                + location
+                + "' (edgeweave.kv.compare-and-swap.location), which owns compare-and-swap"
+                + " at majority, is up");
+      }
+      String bucket = keyOf(key).id();
+      Duration timeout = settings.casTimeout();
+      CompletionStage<CasOwner.Reply> reply =
+          AskPattern.ask(
+              casOwners,
+              (org.apache.pekko.actor.typed.ActorRef<CasOwner.Reply> replyTo) ->
+                  new ShardingEnvelope<>(
+                      bucket,
+                      new CasOwner.Swap(
+                          app,
+                          label,
+                          key,
+                          want.isPresent(),
+                          want.map(BlobRef::digest).orElse(new byte[0]),
+                          want.map(BlobRef::length).orElse(0L),
+                          newValue,
+                          new byte[0],
+                          0,
+                          replyTo)),
+              timeout,
+              Adapter.toTyped(system).scheduler());
+      return reply.handle(
+          (r, error) -> {
+            if (error != null) {
+              throw new KvException(
+                  KvException.Kind.UNAVAILABLE,
+                  "the owner of this key's compare-and-swaps did not answer within "
+                      + timeout
+                      + "; it may still be applied");
+            }
+            if (r instanceof CasOwner.Failed f) {
+              throw f.exception();
+            }
+            return ((CasOwner.Swapped) r).swapped();
           });
     }
 
@@ -606,6 +693,15 @@ public final class ReplicatedKvService implements KvService, Extension {
           new KvException(KvException.Kind.UNAVAILABLE, "too few nodes in this location"));
     }
     return done;
+  }
+
+  private boolean locationUp(String location) {
+    for (Member m : cluster.state().getMembers()) {
+      if (m.status().equals(MemberStatus.up()) && m.dataCenter().equals(location)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The other nodes of this node's location that are up. */
