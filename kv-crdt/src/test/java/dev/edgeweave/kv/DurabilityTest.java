@@ -78,14 +78,15 @@ class DurabilityTest {
     KvException failure = null;
     for (int i = 0; i < 200 && failure == null; i++) {
       try {
-        join(store.set("big-" + i, new byte[60 * 1024]));
+        // Inline values (below large-values.inline-max-bytes) live in LMDB with their bucket.
+        join(store.set("big-" + i, new byte[15 * 1024]));
       } catch (KvException e) {
         if (e.kind() != KvException.Kind.STORE_TABLE_FULL) {
           failure = e; // a full bucket only means: try a key of another bucket
         }
       }
     }
-    // 32 buckets of one 60 KiB value each cannot fit 512 KiB of LMDB.
+    // 200 values of 15 KiB over 32 buckets cannot fit 512 KiB of LMDB.
     assertEquals(KvException.Kind.STORAGE_FAILURE, failure == null ? null : failure.kind());
   }
 
