@@ -106,4 +106,36 @@ class DurabilityTest {
     assertEquals("paid", read(other1, "order", Consistency.MAJORITY));
     assertEquals("paid", read(other2, "order", Consistency.MAJORITY));
   }
+
+  @Test
+  void aLargeValueAcknowledgedAtMajoritySurvivesTheWritersLossAndARestart() {
+    ActorSystem<Void> writer = node("w");
+    ActorSystem<Void> other1 = node("o1");
+    ActorSystem<Void> other2 = node("o2");
+    TestNodes.form(List.of(writer, other1, other2));
+    byte[] value = new byte[1024 * 1024];
+    new java.util.Random(3).nextBytes(value);
+    join(
+        ReplicatedKvService.get(writer)
+            .open("app", "default")
+            .set("video", value, Consistency.MAJORITY));
+    TestNodes.stop(writer);
+    running.remove(writer);
+    // Its bytes reached a majority before the key did: one of the two has them, and a read on
+    // the other fetches them from it.
+    for (ActorSystem<Void> n : List.of(other1, other2)) {
+      org.junit.jupiter.api.Assertions.assertArrayEquals(
+          value,
+          join(ReplicatedKvService.get(n).open("app", "default").get("video", Consistency.MAJORITY))
+              .orElseThrow());
+    }
+    TestNodes.stop(other1);
+    running.remove(other1);
+    ActorSystem<Void> again = node("o1");
+    TestNodes.form(List.of(again));
+    org.junit.jupiter.api.Assertions.assertArrayEquals(
+        value,
+        join(ReplicatedKvService.get(again).open("app", "default").get("video", Consistency.LOCAL))
+            .orElseThrow());
+  }
 }
