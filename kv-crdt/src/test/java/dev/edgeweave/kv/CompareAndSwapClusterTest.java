@@ -40,8 +40,7 @@ class CompareAndSwapClusterTest {
       """
       pekko.remote.artery.advanced.test-mode = on
       edgeweave.kv.compare-and-swap.location = a
-      edgeweave.kv.compare-and-swap.timeout = 4s
-      edgeweave.kv.timeouts.majority = 2s
+      edgeweave.kv.compare-and-swap.timeout = 8s
       edgeweave.kv.limits.writes-per-second = 100000
       edgeweave.kv.limits.write-burst = 100000
       """;

@@ -62,7 +62,12 @@ public final class CasOwner {
   /** The swap failed; {@code kind} is a {@link KvException.Kind} name. */
   public record Failed(String kind, String message) implements Reply {
     public KvException exception() {
-      return new KvException(KvException.Kind.valueOf(kind), message);
+      for (KvException.Kind k : KvException.Kind.values()) {
+        if (k.name().equals(kind)) {
+          return new KvException(k, message);
+        }
+      }
+      return new KvException(KvException.Kind.OTHER, kind + ": " + message);
     }
   }
 
