@@ -165,6 +165,39 @@ class LargeValueReplicationTest {
     }
   }
 
+  @Test
+  void aNodeThatJoinsLaterFetchesTheBytesOfAValueItLearnsByGossip() {
+    // A cluster of its own: the new node was not there to receive the writer's copy.
+    Path own = dir.resolve("later");
+    ActorSystem<Void> writer = TestNodes.start(TestNodes.config("a", own.resolve("w"), EXTRA));
+    ActorSystem<Void> later = null;
+    try {
+      TestNodes.form(List.of(writer));
+      byte[] value = random(MIB, 99);
+      join(
+          ReplicatedKvService.get(writer)
+              .open("media", "default")
+              .set("early", value, Consistency.LOCAL));
+      later = TestNodes.start(TestNodes.config("a", own.resolve("l"), EXTRA));
+      TestNodes.form(List.of(writer, later));
+      KvStore store = ReplicatedKvService.get(later).open("media", "default");
+      TestNodes.await(
+          Duration.ofSeconds(30),
+          () -> {
+            try {
+              return Arrays.equals(value, join(store.get("early", Consistency.LOCAL)).orElse(null));
+            } catch (KvException e) {
+              return false;
+            }
+          });
+    } finally {
+      if (later != null) {
+        TestNodes.stop(later);
+      }
+      TestNodes.stop(writer);
+    }
+  }
+
   private static Path blobFile(int node, String name) {
     return dir.resolve(NAMES.get(node)).resolve("blobs").resolve(name);
   }
