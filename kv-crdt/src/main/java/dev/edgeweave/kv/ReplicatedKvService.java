@@ -142,6 +142,7 @@ public final class ReplicatedKvService implements KvService, Extension {
                         ctx ->
                             CasOwner.create(
                                 this::swapAsOwner, settings.casMaxQueued(), settings.casTimeout()))
+                    .withStopMessage(CasOwner.Stop.INSTANCE)
                     .withDataCenter(settings.casLocation()));
   }
 

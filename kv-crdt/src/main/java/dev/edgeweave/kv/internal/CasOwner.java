@@ -32,7 +32,15 @@ public final class CasOwner {
     CompletionStage<Boolean> swap(Swap swap);
   }
 
-  public sealed interface Command permits Swap, Waiting, Finished {}
+  public sealed interface Command permits Swap, Waiting, Finished, Stop {}
+
+  /**
+   * The stop message sharding sends on handoff and passivation: a running swap finishes and answers
+   * first, so the next owner's majority read sees its write; waiting swaps are refused unapplied.
+   */
+  public enum Stop implements Command, NoSerializationVerificationNeeded {
+    INSTANCE
+  }
 
   /**
    * Sets the key to the new value if it holds what was expected. The expected value travels as its
@@ -109,6 +117,7 @@ public final class CasOwner {
     return Behaviors.receive(Command.class)
         .onMessage(Swap.class, s -> start(s, System.nanoTime()))
         .onMessage(Waiting.class, w -> start(w.swap(), w.arrivedNanos()))
+        .onMessage(Stop.class, s -> stop())
         .build();
   }
 
@@ -122,7 +131,42 @@ public final class CasOwner {
               f.swap().replyTo().tell(f.reply());
               return queue.unstash(idle(), 1, Function.identity());
             })
+        .onMessage(Stop.class, s -> stopping())
         .build();
+  }
+
+  /** Waits for the running swap, then stops. */
+  private Behavior<Command> stopping() {
+    return Behaviors.receive(Command.class)
+        .onMessage(Swap.class, s -> refuse(s))
+        .onMessage(Waiting.class, w -> refuse(w.swap()))
+        .onMessage(
+            Finished.class,
+            f -> {
+              f.swap().replyTo().tell(f.reply());
+              return stop();
+            })
+        .onMessage(Stop.class, s -> Behaviors.same())
+        .build();
+  }
+
+  private Behavior<Command> stop() {
+    queue.forEach(
+        c -> {
+          if (c instanceof Waiting w) {
+            refuse(w.swap());
+          }
+        });
+    return Behaviors.stopped();
+  }
+
+  private Behavior<Command> refuse(Swap swap) {
+    swap.replyTo()
+        .tell(
+            new Failed(
+                KvException.Kind.UNAVAILABLE.name(),
+                "this bucket's compare-and-swap owner is moving to another node; not applied"));
+    return Behaviors.same();
   }
 
   private Behavior<Command> enqueue(Waiting w) {
