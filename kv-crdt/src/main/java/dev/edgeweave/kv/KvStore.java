@@ -46,7 +46,10 @@ public interface KvStore {
 
   /**
    * Sets {@code newValue} if the key currently reads {@code expected} (empty: the key is missing),
-   * after reading at the given consistency; true if it was set.
+   * after reading at the given consistency; true if it was set. At {@link Consistency#MAJORITY} it
+   * is atomic across every node: of two swaps from the same expected value at most one succeeds,
+   * and a node that cannot reach a majority (or the swaps' owner) fails with {@code UNAVAILABLE}
+   * instead. At the other levels two nodes may both succeed (the later write wins).
    */
   CompletionStage<Boolean> compareAndSwap(
       String key, Optional<byte[]> expected, byte[] newValue, Consistency consistency);

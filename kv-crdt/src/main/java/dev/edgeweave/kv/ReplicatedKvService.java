@@ -3,7 +3,11 @@ package dev.edgeweave.kv;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigValueFactory;
 import dev.edgeweave.kv.internal.AppUsage;
+import dev.edgeweave.kv.internal.BlobEndpoint;
+import dev.edgeweave.kv.internal.BlobRef;
+import dev.edgeweave.kv.internal.BlobStore;
 import dev.edgeweave.kv.internal.BucketKey;
+import dev.edgeweave.kv.internal.CasOwner;
 import dev.edgeweave.kv.internal.HybridClock;
 import dev.edgeweave.kv.internal.KvBucket;
 import dev.edgeweave.kv.internal.KvEntry;
@@ -15,7 +19,6 @@ import dev.edgeweave.kv.internal.WriteRateLimiter;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -34,12 +37,16 @@ import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.ExtendedActorSystem;
 import org.apache.pekko.actor.Extension;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.cluster.Cluster;
 import org.apache.pekko.cluster.Member;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.UniqueAddress;
 import org.apache.pekko.cluster.ddata.Replicator;
 import org.apache.pekko.cluster.ddata.ReplicatorSettings;
+import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.pattern.AskTimeoutException;
 import org.apache.pekko.pattern.Patterns;
 
@@ -85,6 +92,10 @@ public final class ReplicatedKvService implements KvService, Extension {
   private final Mutations mutations;
   private final AppUsage usage = new AppUsage();
   private final Map<String, WriteRateLimiter> limiters = new ConcurrentHashMap<>();
+  private final org.apache.pekko.actor.typed.ActorRef<ShardingEnvelope<CasOwner.Command>> casOwners;
+  private final BlobStore blobs;
+  private final BlobEndpoint.Transfers transfers;
+  private final java.util.concurrent.Executor blocking;
 
   private ReplicatedKvService(ExtendedActorSystem system) {
     this.system = system;
@@ -107,6 +118,172 @@ public final class ReplicatedKvService implements KvService, Extension {
         system.systemActorOf(
             Replicator.props(ReplicatorSettings.apply(ddata)), ddata.getString("name"));
     system.systemActorOf(LocationEndpoint.props(replicator), LocationEndpoint.NAME);
+    this.blobs =
+        settings.durable()
+            ? BlobStore.onDisk(java.nio.file.Path.of(settings.durableDir(), "blobs"))
+            : BlobStore.inMemory();
+    this.transfers = new BlobEndpoint.Transfers(system);
+    transfers.attach(system.systemActorOf(BlobEndpoint.props(blobs, transfers), BlobEndpoint.NAME));
+    this.blocking = system.dispatchers().lookup("pekko.actor.default-blocking-io-dispatcher");
+    system
+        .scheduler()
+        .scheduleWithFixedDelay(
+            settings.sweepInterval(),
+            settings.sweepInterval(),
+            this::sweepBlobs,
+            system.dispatcher());
+    // One owner per bucket for the whole cluster, hosted in the compare-and-swap location; the
+    // other locations' nodes only route to it.
+    this.casOwners =
+        ClusterSharding.get(Adapter.toTyped(system))
+            .init(
+                Entity.of(
+                        CasOwner.TYPE_KEY,
+                        ctx ->
+                            CasOwner.create(
+                                this::swapAsOwner, settings.casMaxQueued(), settings.casTimeout()))
+                    .withStopMessage(CasOwner.Stop.INSTANCE)
+                    .withDataCenter(settings.casLocation()));
+  }
+
+  /** Runs one majority compare-and-swap on this node, as the owner of its bucket. */
+  private CompletionStage<Boolean> swapAsOwner(CasOwner.Swap s) {
+    Store store = (Store) open(s.app(), s.label());
+    Optional<BlobRef> want =
+        s.expectPresent()
+            ? Optional.of(new BlobRef(s.expectedDigest(), s.expectedLength()))
+            : Optional.empty();
+    BlobRef blob =
+        s.newBlobDigest().length == 0 ? null : new BlobRef(s.newBlobDigest(), s.newBlobLength());
+    return store.swapHere(
+        s.key(), want, blob == null ? s.newValue() : null, blob, Consistency.MAJORITY);
+  }
+
+  /**
+   * Deletes this node's copies of large values that none of its buckets names any more, once they
+   * are older than {@code sweep-grace}.
+   */
+  private void sweepBlobs() {
+    long before = System.currentTimeMillis() - settings.sweepGrace().toMillis();
+    ask(Replicator.GetKeyIds$.MODULE$, settings.localTimeout())
+        .thenCompose(
+            reply -> {
+              List<CompletableFuture<KvBucket>> reads = new ArrayList<>();
+              for (String id : ((Replicator.GetKeyIdsResult) reply).getKeyIds()) {
+                if (id.startsWith(StoreIds.PREFIX)) {
+                  reads.add(
+                      getBucket(new BucketKey(id), Replicator.readLocal(), Consistency.LOCAL)
+                          .toCompletableFuture());
+                }
+              }
+              return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new))
+                  .thenApplyAsync(
+                      v -> {
+                        java.util.Set<BlobRef> named = new java.util.HashSet<>();
+                        reads.forEach(r -> named.addAll(r.join().blobs()));
+                        return blobs.sweep(named, before);
+                      },
+                      blocking);
+            })
+        .whenComplete(
+            (n, e) -> {
+              boolean stopping =
+                  org.apache.pekko.actor.CoordinatedShutdown.get(system)
+                      .getShutdownReason()
+                      .isPresent();
+              if (e != null && !stopping) {
+                system.log().warning("sweeping large KV values failed: {}", e.toString());
+              }
+            });
+  }
+
+  /**
+   * Stores a large value on this node and sends it to every other node; done when the consistency
+   * asks no more (LOCAL: stored here; LOCATION_MAJORITY: and on a majority of this location;
+   * MAJORITY: on a majority of all nodes). The others receive it anyway, without waiting.
+   */
+  private CompletionStage<Void> storeBlob(BlobRef ref, byte[] value, Consistency c) {
+    return CompletableFuture.runAsync(() -> blobs.put(ref, value), blocking)
+        .thenCompose(
+            stored -> {
+              String dc = cluster.selfDataCenter();
+              List<CompletionStage<Object>> location = new ArrayList<>();
+              List<CompletionStage<Object>> all = new ArrayList<>();
+              int members = 0;
+              for (Member m : cluster.state().getMembers()) {
+                if (!m.status().equals(MemberStatus.up())) {
+                  continue;
+                }
+                members++;
+                if (m.uniqueAddress().equals(self)) {
+                  continue;
+                }
+                CompletionStage<Object> call =
+                    transfers
+                        .put(m.address(), ref, value, settings.transferTimeout())
+                        .thenApply(ok -> (Object) ok);
+                all.add(call);
+                if (m.dataCenter().equals(dc)) {
+                  location.add(call);
+                }
+              }
+              return switch (c) {
+                case LOCAL -> CompletableFuture.<Void>completedFuture(null);
+                case LOCATION_MAJORITY ->
+                    quorum(location, (location.size() + 1) / 2, Boolean.TRUE::equals, "location")
+                        .thenApply(r -> (Void) null);
+                case MAJORITY ->
+                    quorum(all, members / 2, Boolean.TRUE::equals, "cluster")
+                        .thenApply(r -> (Void) null);
+              };
+            });
+  }
+
+  /**
+   * A large value's bytes: this node's copy, or else the first copy another node sends (the node
+   * that wrote it first, then this location's, then the others), kept here for the next read.
+   */
+  private CompletionStage<byte[]> fetchBlob(BlobRef ref, long writerUid) {
+    return CompletableFuture.supplyAsync(() -> blobs.get(ref), blocking)
+        .thenCompose(
+            local -> {
+              if (local.isPresent()) {
+                return CompletableFuture.completedFuture(local.get());
+              }
+              String dc = cluster.selfDataCenter();
+              List<Member> order = new ArrayList<>();
+              for (Member m : cluster.state().getMembers()) {
+                if (m.status().equals(MemberStatus.up()) && !m.uniqueAddress().equals(self)) {
+                  order.add(m);
+                }
+              }
+              order.sort(
+                  java.util.Comparator.comparing(
+                          (Member m) -> m.uniqueAddress().longUid() != writerUid)
+                      .thenComparing(m -> !m.dataCenter().equals(dc)));
+              return fetchFrom(ref, order, 0);
+            });
+  }
+
+  private CompletionStage<byte[]> fetchFrom(BlobRef ref, List<Member> order, int i) {
+    if (i >= order.size()) {
+      return CompletableFuture.failedFuture(
+          new KvException(
+              KvException.Kind.UNAVAILABLE,
+              "no reachable node holds this key's large value (" + ref + ") yet"));
+    }
+    return transfers
+        .get(order.get(i).address(), ref, settings.transferTimeout())
+        .handle((v, e) -> e == null ? v : Optional.<byte[]>empty())
+        .thenCompose(
+            v -> {
+              if (v.isEmpty()) {
+                return fetchFrom(ref, order, i + 1);
+              }
+              byte[] value = v.get();
+              return CompletableFuture.runAsync(() -> blobs.put(ref, value), blocking)
+                  .handle((x, e) -> value); // a copy that could not be kept is still the value
+            });
   }
 
   public KvSettings settings() {
@@ -184,8 +361,15 @@ public final class ReplicatedKvService implements KvService, Extension {
       return checked(
           () -> {
             checkKey(key);
-            return read(keyOf(key), c).thenApply(b -> b.entry(key).flatMap(KvEntry::read));
+            return read(keyOf(key), c).thenCompose(b -> valueOf(b.entry(key)));
           });
+    }
+
+    private CompletionStage<Optional<byte[]>> valueOf(Optional<KvEntry> entry) {
+      if (entry.isPresent() && entry.get().blob() != null) {
+        return fetchBlob(entry.get().blob(), entry.get().stamp().writer()).thenApply(Optional::of);
+      }
+      return CompletableFuture.completedFuture(entry.flatMap(KvEntry::read));
     }
 
     @Override
@@ -206,8 +390,18 @@ public final class ReplicatedKvService implements KvService, Extension {
             checkValue(value);
             acquire();
             byte[] copy = value.clone();
-            return this.<Void>write(
-                key, c, b -> new Outcome<>(mutations.write(b, key, copy), null));
+            if (copy.length <= settings.inlineMaxBytes()) {
+              return this.<Void>write(
+                  key, c, b -> new Outcome<>(mutations.write(b, key, copy), null));
+            }
+            // The bytes first, at the call's consistency; then the bucket names them.
+            checkRoom(copy.length);
+            BlobRef ref = BlobRef.of(copy);
+            return storeBlob(ref, copy, c)
+                .thenCompose(
+                    stored ->
+                        this.<Void>write(
+                            key, c, b -> new Outcome<>(mutations.writeBlob(b, key, ref), null)));
           });
     }
 
@@ -256,28 +450,108 @@ public final class ReplicatedKvService implements KvService, Extension {
             checkValue(newValue);
             acquire();
             byte[] copy = newValue.clone();
-            Optional<byte[]> want = expected.map(byte[]::clone);
-            // Read at the asked consistency first: it merges what the other replicas hold into
-            // this node's replica, where the compare and the set then happen atomically.
-            CompletionStage<KvBucket> seen =
-                c == Consistency.LOCAL
-                    ? CompletableFuture.completedFuture(KvBucket.EMPTY)
-                    : read(keyOf(key), c);
-            return seen.thenCompose(
-                ignored ->
-                    write(
-                        key,
-                        c,
-                        b -> {
-                          Optional<byte[]> current = b.entry(key).flatMap(KvEntry::read);
-                          boolean match =
-                              current.isPresent() == want.isPresent()
-                                  && (current.isEmpty()
-                                      || Arrays.equals(current.get(), want.get()));
-                          return match
-                              ? new Outcome<>(mutations.write(b, key, copy), true)
-                              : new Outcome<>(b, false);
-                        }));
+            Optional<BlobRef> want = expected.map(BlobRef::of);
+            if (copy.length <= settings.inlineMaxBytes()) {
+              return c == Consistency.MAJORITY
+                  ? swapThroughOwner(key, want, copy, null)
+                  : swapHere(key, want, copy, null, c);
+            }
+            // A large new value is stored at the call's consistency first; a swap that then
+            // fails leaves it to the sweep.
+            checkRoom(copy.length);
+            BlobRef ref = BlobRef.of(copy);
+            return storeBlob(ref, copy, c)
+                .thenCompose(
+                    stored ->
+                        c == Consistency.MAJORITY
+                            ? swapThroughOwner(key, want, null, ref)
+                            : swapHere(key, want, null, ref, c));
+          });
+    }
+
+    /**
+     * Reads at the given consistency (which merges what the other replicas hold into this node's
+     * replica), then compares and sets atomically in this node's replicator and writes at the same
+     * consistency. Atomic across nodes only when every swap of the key runs here, one at a time:
+     * the owner of the key's bucket does that for {@code MAJORITY}.
+     */
+    CompletionStage<Boolean> swapHere(
+        String key, Optional<BlobRef> want, byte[] newValue, BlobRef newBlob, Consistency c) {
+      CompletionStage<KvBucket> seen =
+          c == Consistency.LOCAL
+              ? CompletableFuture.completedFuture(KvBucket.EMPTY)
+              : read(keyOf(key), c);
+      return seen.thenCompose(
+          ignored ->
+              write(
+                  key,
+                  c,
+                  b -> {
+                    Optional<KvEntry> current = b.entry(key).filter(KvEntry::isLive);
+                    boolean match =
+                        current.isPresent() == want.isPresent()
+                            && (current.isEmpty()
+                                || (current.get().blob() != null
+                                    ? current.get().blob().equals(want.get())
+                                    : want.get().matches(current.get().read().orElseThrow())));
+                    if (!match) {
+                      return new Outcome<>(b, false);
+                    }
+                    // The write's stamp is above the one compared against (Mutations.write).
+                    return new Outcome<>(
+                        newBlob == null
+                            ? mutations.write(b, key, newValue)
+                            : mutations.writeBlob(b, key, newBlob),
+                        true);
+                  }));
+    }
+
+    /** Sends the swap to the owner of the key's bucket and waits for its answer. */
+    private CompletionStage<Boolean> swapThroughOwner(
+        String key, Optional<BlobRef> want, byte[] newValue, BlobRef newBlob) {
+      String location = settings.casLocation();
+      if (!locationUp(location)) {
+        throw new KvException(
+            KvException.Kind.UNAVAILABLE,
+            "no node of location '"
+                + location
+                + "' (edgeweave.kv.compare-and-swap.location), which owns compare-and-swap"
+                + " at majority, is up");
+      }
+      String bucket = keyOf(key).id();
+      Duration timeout = settings.casTimeout();
+      CompletionStage<CasOwner.Reply> reply =
+          AskPattern.ask(
+              casOwners,
+              (org.apache.pekko.actor.typed.ActorRef<CasOwner.Reply> replyTo) ->
+                  new ShardingEnvelope<>(
+                      bucket,
+                      new CasOwner.Swap(
+                          app,
+                          label,
+                          key,
+                          want.isPresent(),
+                          want.map(BlobRef::digest).orElse(new byte[0]),
+                          want.map(BlobRef::length).orElse(0L),
+                          newBlob == null ? newValue : new byte[0],
+                          newBlob == null ? new byte[0] : newBlob.digest(),
+                          newBlob == null ? 0 : newBlob.length(),
+                          replyTo)),
+              timeout,
+              Adapter.toTyped(system).scheduler());
+      return reply.handle(
+          (r, error) -> {
+            if (error != null) {
+              throw new KvException(
+                  KvException.Kind.UNAVAILABLE,
+                  "the owner of this key's compare-and-swaps did not answer within "
+                      + timeout
+                      + "; it may still be applied");
+            }
+            if (r instanceof CasOwner.Failed f) {
+              throw f.exception();
+            }
+            return ((CasOwner.Swapped) r).swapped();
           });
     }
 
@@ -401,23 +675,40 @@ public final class ReplicatedKvService implements KvService, Extension {
       }
     }
 
+    /** Refuses a large value the app has no room for before its bytes travel anywhere. */
+    private void checkRoom(long bytes) {
+      long total = usage.total(app) + bytes;
+      if (total > limits.maxAppBytes()) {
+        throw new KvException(
+            KvException.Kind.STORE_TABLE_FULL,
+            "app "
+                + app
+                + " would hold "
+                + total
+                + " bytes, over max-app-bytes ("
+                + limits.maxAppBytes()
+                + ")");
+      }
+    }
+
     /** Bucket and app size, checked where the update is atomic: a write may only grow so far. */
     private void checkSize(BucketKey k, KvBucket before, KvBucket after) {
       int was = before.estimatedBytes();
       int now = after.estimatedBytes();
-      if (now > was) {
-        if (now > limits.maxBucketBytes()) {
-          throw new KvException(
-              KvException.Kind.STORE_TABLE_FULL,
-              "store "
-                  + label
-                  + ": the bucket of this key would hold "
-                  + now
-                  + " bytes, over max-bucket-bytes ("
-                  + limits.maxBucketBytes()
-                  + ")");
-        }
-        long total = usage.totalWith(app, k.id(), now);
+      if (now > was && now > limits.maxBucketBytes()) {
+        throw new KvException(
+            KvException.Kind.STORE_TABLE_FULL,
+            "store "
+                + label
+                + ": the bucket of this key would hold "
+                + now
+                + " bytes, over max-bucket-bytes ("
+                + limits.maxBucketBytes()
+                + ")");
+      }
+      long held = now + after.blobBytes();
+      if (held > was + before.blobBytes()) {
+        long total = usage.totalWith(app, k.id(), held);
         if (total > limits.maxAppBytes()) {
           throw new KvException(
               KvException.Kind.STORE_TABLE_FULL,
@@ -430,7 +721,7 @@ public final class ReplicatedKvService implements KvService, Extension {
                   + ")");
         }
       }
-      usage.record(app, k.id(), now);
+      usage.record(app, k.id(), held);
     }
 
     private <R> CompletionStage<R> write(
@@ -483,7 +774,7 @@ public final class ReplicatedKvService implements KvService, Extension {
           };
       return bucket.thenApply(
           b -> {
-            usage.record(app, k.id(), b.estimatedBytes());
+            usage.record(app, k.id(), b.estimatedBytes() + b.blobBytes());
             return b;
           });
     }
@@ -571,6 +862,15 @@ public final class ReplicatedKvService implements KvService, Extension {
    */
   private static CompletionStage<List<Object>> quorum(
       List<CompletionStage<Object>> calls, int needed, java.util.function.Predicate<Object> ok) {
+    return quorum(calls, needed, ok, "location");
+  }
+
+  /** As above; {@code scope} ("location" or "cluster") names the majority in the error. */
+  private static CompletionStage<List<Object>> quorum(
+      List<CompletionStage<Object>> calls,
+      int needed,
+      java.util.function.Predicate<Object> ok,
+      String scope) {
     CompletableFuture<List<Object>> done = new CompletableFuture<>();
     if (needed <= 0) {
       done.complete(List.of());
@@ -592,7 +892,9 @@ public final class ReplicatedKvService implements KvService, Extension {
                 done.completeExceptionally(
                     new KvException(
                         KvException.Kind.UNAVAILABLE,
-                        "a majority of this location ("
+                        "a majority of this "
+                            + scope
+                            + " ("
                             + (needed + 1)
                             + " of "
                             + (total + 1)
@@ -603,9 +905,18 @@ public final class ReplicatedKvService implements KvService, Extension {
     }
     if (total < needed) {
       done.completeExceptionally(
-          new KvException(KvException.Kind.UNAVAILABLE, "too few nodes in this location"));
+          new KvException(KvException.Kind.UNAVAILABLE, "too few nodes in this " + scope));
     }
     return done;
+  }
+
+  private boolean locationUp(String location) {
+    for (Member m : cluster.state().getMembers()) {
+      if (m.status().equals(MemberStatus.up()) && m.dataCenter().equals(location)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The other nodes of this node's location that are up. */

@@ -23,7 +23,7 @@ class KvSettingsTest {
     assertEquals(Set.of("default"), kv.stores());
     assertEquals(Consistency.LOCAL, kv.consistency());
     assertEquals(8 * 1024, kv.limits().maxKeyBytes());
-    assertEquals(64 * 1024, kv.limits().maxValueBytes());
+    assertEquals(1024 * 1024, kv.limits().maxValueBytes());
     assertEquals(Duration.ofMinutes(5), kv.limits().operationIdRetention());
     assertEquals(32, s.bucketsPerStore());
     assertTrue(s.durable());
@@ -44,7 +44,7 @@ class KvSettingsTest {
     assertEquals(Set.of("default", "sessions"), shop.stores());
     assertEquals(Consistency.LOCATION_MAJORITY, shop.consistency());
     assertEquals(5.0, shop.limits().writesPerSecond());
-    assertEquals(64 * 1024, shop.limits().maxValueBytes());
+    assertEquals(1024 * 1024, shop.limits().maxValueBytes());
     assertEquals(1000.0, s.forApp("other").limits().writesPerSecond());
   }
 
@@ -65,6 +65,25 @@ class KvSettingsTest {
             IllegalArgumentException.class,
             () -> settings("edgeweave.kv.limits.max-bucket-bytes = 200 KiB"));
     assertTrue(e.getMessage().contains("maximum-frame-size"), e.getMessage());
+  }
+
+  @Test
+  void aValueLimitThatCannotTravelInOneLargeFrameIsRefused() {
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> settings("edgeweave.apps.\"big\".kv.limits.max-value-bytes = 2 MiB"));
+    assertTrue(e.getMessage().contains("maximum-large-frame-size"), e.getMessage());
+    assertEquals(
+        3 * 1024 * 1024,
+        settings(
+                """
+                pekko.remote.artery.advanced.maximum-large-frame-size = 4 MiB
+                edgeweave.kv.limits.max-value-bytes = 3 MiB
+                """)
+            .forApp("any")
+            .limits()
+            .maxValueBytes());
   }
 
   @Test

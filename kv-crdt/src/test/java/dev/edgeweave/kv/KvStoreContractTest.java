@@ -205,6 +205,63 @@ abstract class KvStoreContractTest {
     assertEquals("second", s(join(store.get("k"))));
   }
 
+  private static byte[] random(int length, long seed) {
+    byte[] v = new byte[length];
+    new java.util.Random(seed).nextBytes(v);
+    return v;
+  }
+
+  @Test
+  void aValueOfAMegabyteIsStoredReadOverwrittenAndDeleted() {
+    KvStore store = fresh();
+    byte[] big = random(1024 * 1024, 1);
+    byte[] other = random(1024 * 1024, 2);
+    join(store.set("big", big));
+    assertArrayEquals(big, join(store.get("big")).orElseThrow());
+    assertTrue(join(store.exists("big")));
+    assertEquals(List.of("big"), join(store.keys(Optional.empty(), 10)).keys());
+    join(store.set("big", other));
+    assertArrayEquals(other, join(store.get("big")).orElseThrow());
+    assertEquals(KvException.Kind.NOT_A_COUNTER, failure(store.increment("big", 1)));
+    join(store.set("big", b("small now")));
+    assertEquals("small now", s(join(store.get("big"))));
+    join(store.set("big", other));
+    join(store.delete("big"));
+    assertTrue(join(store.get("big")).isEmpty());
+    assertFalse(join(store.exists("big")));
+  }
+
+  @Test
+  void aValueOneByteOverTheDefaultLimitIsValueTooLarge() {
+    KvStore store = fresh();
+    assertEquals(
+        KvException.Kind.VALUE_TOO_LARGE, failure(store.set("k", new byte[1024 * 1024 + 1])));
+    assertEquals(
+        KvException.Kind.VALUE_TOO_LARGE,
+        failure(store.compareAndSwap("k", Optional.empty(), new byte[1024 * 1024 + 1])));
+    assertTrue(join(store.get("k")).isEmpty());
+  }
+
+  @Test
+  void compareAndSwapComparesAndSetsLargeValuesAtEveryLevel() {
+    KvStore store = fresh();
+    for (Consistency c : Consistency.values()) {
+      String key = "k-" + c;
+      byte[] first = random(700_000, c.ordinal());
+      byte[] second = random(700_000, c.ordinal() + 10);
+      assertTrue(join(store.compareAndSwap(key, Optional.empty(), first, c)));
+      assertFalse(join(store.compareAndSwap(key, Optional.of(second), b("x"), c)));
+      // Same length, one byte apart: compared by content, not by size.
+      byte[] almost = first.clone();
+      almost[almost.length - 1] ^= 1;
+      assertFalse(join(store.compareAndSwap(key, Optional.of(almost), b("x"), c)));
+      assertTrue(join(store.compareAndSwap(key, Optional.of(first), second, c)));
+      assertArrayEquals(second, join(store.get(key, c)).orElseThrow());
+      assertTrue(join(store.compareAndSwap(key, Optional.of(second), b("small"), c)));
+      assertEquals("small", s(join(store.get(key, c))));
+    }
+  }
+
   @Test
   void everyConsistencyLevelReadsItsOwnWrites() {
     KvStore store = fresh();

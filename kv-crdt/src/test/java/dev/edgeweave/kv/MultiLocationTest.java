@@ -40,6 +40,7 @@ class MultiLocationTest {
   private static final String EXTRA =
       """
       pekko.remote.artery.advanced.test-mode = on
+      edgeweave.kv.compare-and-swap.location = a
       edgeweave.kv.timeouts.majority = 3s
       edgeweave.kv.timeouts.location-majority = 2s
       edgeweave.kv.limits.writes-per-second = 100000

@@ -24,11 +24,17 @@ final class TestNodes {
 
   private TestNodes() {}
 
+  /**
+   * A node of {@code location}; compare-and-swap is owned by the node's own location unless {@code
+   * extra} names another (every node of a cluster must name the same).
+   */
   static Config config(String location, Path durableDir, String extra) {
     return ConfigFactory.parseString(extra)
         .withFallback(
             ConfigFactory.parseString(
                 "pekko.cluster.multi-data-center.self-data-center = \""
+                    + location
+                    + "\"\nedgeweave.kv.compare-and-swap.location = \""
                     + location
                     + "\"\nedgeweave.kv.durable.dir = \""
                     + durableDir.toString().replace("\\", "/")

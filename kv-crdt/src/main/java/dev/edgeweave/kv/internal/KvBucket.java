@@ -185,6 +185,26 @@ public final class KvBucket extends AbstractDeltaReplicatedData<KvBucket, KvBuck
     return n;
   }
 
+  /** Bytes of the large values this bucket names, held outside it (for the app's size). */
+  public long blobBytes() {
+    long n = 0;
+    for (KvEntry e : entries.values()) {
+      n += e.blobBytes();
+    }
+    return n;
+  }
+
+  /** The large values this bucket names. */
+  public java.util.Set<BlobRef> blobs() {
+    java.util.Set<BlobRef> refs = new java.util.HashSet<>();
+    for (KvEntry e : entries.values()) {
+      if (e.blob() != null) {
+        refs.add(e.blob());
+      }
+    }
+    return refs;
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof KvBucket b && horizon == b.horizon && entries.equals(b.entries);

@@ -8,22 +8,37 @@ import java.util.Optional;
  * One key of a bucket: the last set or delete (last writer wins by {@link Stamp}) and the counter
  * of the epoch that write started. A set or delete starts a new epoch and so resets the counter;
  * increments made concurrently against an older epoch are discarded with it, as a later write
- * replaces them. Immutable; {@code value == null} means deleted or never set.
+ * replaces them. A value is held inline ({@code value}) or, when large, named by its {@link
+ * BlobRef} ({@code blob}) with its bytes kept outside the bucket. Immutable; {@code value == null}
+ * and {@code blob == null} means deleted or never set.
  */
 public final class KvEntry {
 
   private final Stamp stamp;
   private final byte[] value;
+  private final BlobRef blob;
   private final CounterState counter;
 
   public KvEntry(Stamp stamp, byte[] value, CounterState counter) {
+    this(stamp, value, null, counter);
+  }
+
+  public KvEntry(Stamp stamp, byte[] value, BlobRef blob, CounterState counter) {
+    if (value != null && blob != null) {
+      throw new IllegalArgumentException("a value is inline or a blob, not both");
+    }
     this.stamp = stamp;
     this.value = value;
+    this.blob = blob;
     this.counter = counter;
   }
 
   public static KvEntry written(Stamp stamp, byte[] value) {
-    return new KvEntry(stamp, value, CounterState.EMPTY);
+    return new KvEntry(stamp, value, null, CounterState.EMPTY);
+  }
+
+  public static KvEntry writtenBlob(Stamp stamp, BlobRef blob) {
+    return new KvEntry(stamp, null, blob, CounterState.EMPTY);
   }
 
   public Stamp stamp() {
@@ -35,20 +50,33 @@ public final class KvEntry {
     return value;
   }
 
+  /** The large value this key holds, named by its digest, or null. */
+  public BlobRef blob() {
+    return blob;
+  }
+
   public CounterState counter() {
     return counter;
   }
 
+  /** Whether a value was set (inline or large), as opposed to a counter or a delete. */
+  public boolean holdsValue() {
+    return value != null || blob != null;
+  }
+
   public boolean isCounter() {
-    return value == null && !counter.isEmpty();
+    return !holdsValue() && !counter.isEmpty();
   }
 
   /** Whether the key exists for a reader: a value, or a counter with increments. */
   public boolean isLive() {
-    return value != null || !counter.isEmpty();
+    return holdsValue() || !counter.isEmpty();
   }
 
-  /** What a reader gets: the value set, or the counter in decimal. */
+  /**
+   * What a reader gets: the value set, or the counter in decimal. Empty for a large value, whose
+   * bytes are not in the bucket ({@link #blob()}).
+   */
   public Optional<byte[]> read() {
     if (value != null) {
       return Optional.of(value.clone());
@@ -61,7 +89,7 @@ public final class KvEntry {
 
   /** A deleted key whose delete is older than the horizon: nothing left to keep. */
   boolean collectible(long horizon) {
-    return value == null && counter.isEmpty() && stamp.hlc() < horizon;
+    return !holdsValue() && counter.isEmpty() && stamp.hlc() < horizon;
   }
 
   /**
@@ -80,12 +108,23 @@ public final class KvEntry {
     if (c < 0) {
       return other;
     }
-    byte[] v = compareValues(value, other.value) >= 0 ? value : other.value;
-    return new KvEntry(stamp, v, counter.merge(other.counter));
+    KvEntry greater = compareContent(other) >= 0 ? this : other;
+    return new KvEntry(stamp, greater.value, greater.blob, counter.merge(other.counter));
   }
 
   public KvEntry withCounter(CounterState newCounter) {
-    return new KvEntry(stamp, value, newCounter);
+    return new KvEntry(stamp, value, blob, newCounter);
+  }
+
+  /** A total order of what two writes set: nothing, then inline values, then large ones. */
+  private int compareContent(KvEntry other) {
+    if (blob != null || other.blob != null) {
+      if (blob == null || other.blob == null) {
+        return blob == null ? -1 : 1;
+      }
+      return blob.compareTo(other.blob);
+    }
+    return compareValues(value, other.value);
   }
 
   private static int compareValues(byte[] a, byte[] b) {
@@ -96,7 +135,16 @@ public final class KvEntry {
   }
 
   int estimatedBytes(String key) {
-    return key.length() * 3 + 24 + (value == null ? 0 : value.length) + counter.estimatedBytes();
+    return key.length() * 3
+        + 24
+        + (value == null ? 0 : value.length)
+        + (blob == null ? 0 : 48)
+        + counter.estimatedBytes();
+  }
+
+  /** Bytes of the large value held outside the bucket, if any. */
+  long blobBytes() {
+    return blob == null ? 0 : blob.length();
   }
 
   @Override
@@ -104,12 +152,16 @@ public final class KvEntry {
     return o instanceof KvEntry e
         && stamp.equals(e.stamp)
         && Arrays.equals(value, e.value)
+        && java.util.Objects.equals(blob, e.blob)
         && counter.equals(e.counter);
   }
 
   @Override
   public int hashCode() {
-    return (stamp.hashCode() * 31 + Arrays.hashCode(value)) * 31 + counter.hashCode();
+    return ((stamp.hashCode() * 31 + Arrays.hashCode(value)) * 31
+                + java.util.Objects.hashCode(blob))
+            * 31
+        + counter.hashCode();
   }
 
   @Override
@@ -117,7 +169,7 @@ public final class KvEntry {
     return "Entry("
         + stamp
         + ", "
-        + (value == null ? "none" : value.length + " bytes")
+        + (value != null ? value.length + " bytes" : blob != null ? blob.toString() : "none")
         + ", "
         + counter
         + ")";

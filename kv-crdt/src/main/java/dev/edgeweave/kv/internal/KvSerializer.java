@@ -2,6 +2,10 @@ package dev.edgeweave.kv.internal;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.edgeweave.kv.proto.BlobAck;
+import dev.edgeweave.kv.proto.BlobData;
+import dev.edgeweave.kv.proto.BlobGet;
+import dev.edgeweave.kv.proto.BlobPut;
 import dev.edgeweave.kv.proto.Bucket;
 import dev.edgeweave.kv.proto.CounterClaim;
 import dev.edgeweave.kv.proto.CounterSlot;
@@ -22,9 +26,9 @@ import org.apache.pekko.serialization.SerializerWithStringManifest;
 
 /**
  * Protobuf serializer of the KV's replicated data ({@link KvBucket}) and its key ({@link
- * BucketKey}): what travels between nodes and what the durable store keeps. Output is deterministic
- * (sorted entries and nodes), since Distributed Data compares replicas by the digest of these
- * bytes.
+ * BucketKey}): what travels between nodes and what the durable store keeps; and of the messages
+ * that carry large values between nodes ({@link BlobEndpoint}). Output is deterministic (sorted
+ * entries and nodes), since Distributed Data compares replicas by the digest of these bytes.
  */
 public final class KvSerializer extends SerializerWithStringManifest {
 
@@ -33,6 +37,10 @@ public final class KvSerializer extends SerializerWithStringManifest {
 
   static final String BUCKET = "B";
   static final String KEY = "K";
+  static final String BLOB_PUT = "BP";
+  static final String BLOB_ACK = "BA";
+  static final String BLOB_GET = "BG";
+  static final String BLOB_DATA = "BD";
 
   public KvSerializer(ExtendedActorSystem system) {}
 
@@ -49,6 +57,18 @@ public final class KvSerializer extends SerializerWithStringManifest {
     if (o instanceof BucketKey) {
       return KEY;
     }
+    if (o instanceof BlobPut) {
+      return BLOB_PUT;
+    }
+    if (o instanceof BlobAck) {
+      return BLOB_ACK;
+    }
+    if (o instanceof BlobGet) {
+      return BLOB_GET;
+    }
+    if (o instanceof BlobData) {
+      return BLOB_DATA;
+    }
     throw new IllegalArgumentException("not a KV type: " + o.getClass().getName());
   }
 
@@ -60,6 +80,10 @@ public final class KvSerializer extends SerializerWithStringManifest {
     if (o instanceof BucketKey k) {
       return dev.edgeweave.kv.proto.BucketKey.newBuilder().setId(k.id()).build().toByteArray();
     }
+    if (o instanceof com.google.protobuf.MessageLite m) {
+      manifest(o); // only the blob messages
+      return m.toByteArray();
+    }
     throw new IllegalArgumentException("not a KV type: " + o.getClass().getName());
   }
 
@@ -69,6 +93,10 @@ public final class KvSerializer extends SerializerWithStringManifest {
       return switch (manifest) {
         case BUCKET -> fromProto(Bucket.parseFrom(bytes));
         case KEY -> new BucketKey(dev.edgeweave.kv.proto.BucketKey.parseFrom(bytes).getId());
+        case BLOB_PUT -> BlobPut.parseFrom(bytes);
+        case BLOB_ACK -> BlobAck.parseFrom(bytes);
+        case BLOB_GET -> BlobGet.parseFrom(bytes);
+        case BLOB_DATA -> BlobData.parseFrom(bytes);
         default -> throw new NotSerializableException("unknown KV manifest: " + manifest);
       };
     } catch (InvalidProtocolBufferException e) {
@@ -104,6 +132,9 @@ public final class KvSerializer extends SerializerWithStringManifest {
               .setWriter(e.stamp().writer());
       if (e.rawValue() != null) {
         eb.setHasValue(true).setValue(ByteString.copyFrom(e.rawValue()));
+      }
+      if (e.blob() != null) {
+        eb.setBlobDigest(ByteString.copyFrom(e.blob().digest())).setBlobLength(e.blob().length());
       }
       CounterState c = e.counter();
       c.slots()
@@ -154,11 +185,19 @@ public final class KvSerializer extends SerializerWithStringManifest {
       for (FoldMark f : e.getFoldsList()) {
         folds.put(node(nodes, f.getNode()), f.getHlc());
       }
+      BlobRef blob =
+          e.getBlobDigest().isEmpty()
+              ? null
+              : new BlobRef(e.getBlobDigest().toByteArray(), e.getBlobLength());
+      if (blob != null && e.getHasValue()) {
+        throw new IllegalArgumentException("corrupt KV bucket: a value both inline and a blob");
+      }
       entries.put(
           e.getKey(),
           new KvEntry(
               new Stamp(e.getHlc(), e.getWriter()),
               e.getHasValue() ? e.getValue().toByteArray() : null,
+              blob,
               CounterState.of(slots, claims, folds)));
     }
     return KvBucket.of(entries, p.getHorizon());

@@ -31,11 +31,19 @@ public final class Mutations {
 
   /** Sets {@code key} to {@code value}, or deletes it when {@code value} is null. */
   public KvBucket write(KvBucket b, String key, byte[] value) {
+    return b.put(key, KvEntry.written(nextStamp(b, key), value));
+  }
+
+  /** Sets {@code key} to the large value {@code blob} names (its bytes are stored apart). */
+  public KvBucket writeBlob(KvBucket b, String key, BlobRef blob) {
+    return b.put(key, KvEntry.writtenBlob(nextStamp(b, key), blob));
+  }
+
+  private Stamp nextStamp(KvBucket b, String key) {
     // Later than the write it replaces, and than the bucket's horizon: a write below the horizon
     // would be collected as soon as it is written.
     long after = Math.max(b.horizon(), b.entry(key).map(e -> e.stamp().hlc()).orElse(0L));
-    Stamp stamp = new Stamp(clock.next(after), self.longUid());
-    return b.put(key, KvEntry.written(stamp, value));
+    return new Stamp(clock.next(after), self.longUid());
   }
 
   /**
@@ -51,7 +59,7 @@ public final class Mutations {
       long foldBeforeMillis,
       int maxClaims) {
     KvEntry entry = b.entry(key).orElse(new KvEntry(Stamp.ZERO, null, CounterState.EMPTY));
-    if (entry.rawValue() != null) {
+    if (entry.holdsValue()) {
       throw new KvException(
           KvException.Kind.NOT_A_COUNTER, "key holds a value, not a counter: " + key);
     }
