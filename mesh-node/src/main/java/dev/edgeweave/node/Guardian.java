@@ -115,7 +115,7 @@ final class Guardian {
                           system,
                           catalog,
                           admin,
-                          ReleaseSpreader.logTo(spreader, system, readyView)));
+                          ReleaseSpreader.logTo(spreader, system, readyView, blobServer)));
 
           Optional<BlobPeerServer> closeBlobServer = blobServer;
           CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);

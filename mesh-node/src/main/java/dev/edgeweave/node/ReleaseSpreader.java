@@ -5,6 +5,8 @@ import dev.edgeweave.deploy.AppRepository;
 import dev.edgeweave.deploy.DeployedApp;
 import dev.edgeweave.deploy.internal.proto.ReleaseRecord;
 import dev.edgeweave.deploy.spread.BlobFetcher;
+import dev.edgeweave.deploy.spread.BlobPeerServer;
+import dev.edgeweave.deploy.spread.BlobUploads;
 import dev.edgeweave.deploy.spread.ReleaseLog;
 import dev.edgeweave.deploy.spread.ReleaseNotice;
 import dev.edgeweave.sharding.FunctionCatalog;
@@ -12,6 +14,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -106,8 +109,14 @@ final class ReleaseSpreader {
   static ReleaseLog logTo(
       ActorRef<Command> spreader,
       ActorSystem<?> system,
-      AtomicReference<Map<String, String>> readyView) {
+      AtomicReference<Map<String, String>> readyView,
+      Optional<BlobPeerServer> blobServer) {
     return new ReleaseLog() {
+      @Override
+      public Optional<BlobUploads> blobUploads() {
+        return blobServer.map(BlobPeerServer::uploads);
+      }
+
       @Override
       public Map<String, String> rollout(String app) {
         Set<String> members = new HashSet<>();
@@ -289,7 +298,12 @@ final class ReleaseSpreader {
     this.selfKey = cluster.selfMember().address().toString();
     this.location = cluster.selfMember().dataCenter();
     this.fetcher =
-        new BlobFetcher(settings.secret(), settings.fetchTimeout(), settings.chunkBytes());
+        new BlobFetcher(
+            settings.secret(),
+            settings.fetchTimeout(),
+            settings.chunkBytes(),
+            settings.retryInterval(),
+            Duration.ZERO);
     this.worker =
         Executors.newSingleThreadExecutor(
             r -> {
