@@ -57,7 +57,11 @@ class SpreadBenchmark {
 
   private static WeaveCluster cluster(String name, int eu, int us) {
     WeaveCluster.Builder b =
-        WeaveCluster.named(name).location("eu", eu).setting("edgeweave.spread.secret", SECRET);
+        WeaveCluster.named(name)
+            .location("eu", eu)
+            .setting("edgeweave.spread.secret", SECRET)
+            // Up to seven JVMs start at once on two shared cores: give them time to bind.
+            .setting("edgeweave.node.bind-timeout", "60s");
     if (us > 0) {
       b.location("us", us);
     }
