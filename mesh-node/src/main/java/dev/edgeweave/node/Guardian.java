@@ -3,6 +3,7 @@ package dev.edgeweave.node;
 import com.typesafe.config.Config;
 import dev.edgeweave.deploy.AppRepository;
 import dev.edgeweave.deploy.spread.BlobPeerServer;
+import dev.edgeweave.deploy.spread.PulledBlobs;
 import dev.edgeweave.ingress.AdminApi;
 import dev.edgeweave.ingress.AdminSettings;
 import dev.edgeweave.ingress.IngressSettings;
@@ -82,15 +83,19 @@ final class Guardian {
 
           // Releases deployed on any node spread here; blobs come from the peers' blob servers.
           SpreadSettings spread = SpreadSettings.fromConfig(config);
+          // Blobs pulled for an install are served from memory until they are stored.
+          PulledBlobs pulled = new PulledBlobs();
           Optional<BlobPeerServer> blobServer = Optional.empty();
           if (spread.peersEnabled()) {
             blobServer =
                 Optional.of(
                     BlobPeerServer.start(
                         repository.dataDir().resolve(AppRepository.BLOBS_DIR),
+                        pulled,
                         spread.secret(),
                         new InetSocketAddress(spread.peerHost(), spread.peerPort()),
                         spread.maxConcurrentUploads(),
+                        spread.maxUploadsPerBlob(),
                         spread.chunkBytes()));
           }
           Optional<URI> blobServerUri =
@@ -99,7 +104,8 @@ final class Guardian {
           AtomicReference<Map<String, String>> readyView = new AtomicReference<>(Map.of());
           ActorRef<ReleaseSpreader.Command> spreader =
               ctx.spawn(
-                  ReleaseSpreader.create(catalog, repository, spread, blobServerUri, readyView),
+                  ReleaseSpreader.create(
+                      catalog, repository, spread, blobServerUri, readyView, pulled),
                   "release-spreader");
 
           IngressSettings ingress = IngressSettings.fromConfig(config);

@@ -9,6 +9,9 @@ record SpreadSettings(
     String peerHost,
     int peerPort,
     int maxConcurrentUploads,
+    int maxUploadsPerBlob,
+    Duration busyRetry,
+    Duration busyWait,
     Duration fetchTimeout,
     int chunkBytes,
     Duration retryInterval) {
@@ -22,6 +25,9 @@ record SpreadSettings(
             host.isEmpty() ? config.getString("pekko.remote.artery.canonical.hostname") : host,
             c.getInt("peer-port"),
             c.getInt("max-concurrent-uploads"),
+            c.getInt("max-uploads-per-blob"),
+            c.getDuration("busy-retry"),
+            c.getDuration("busy-wait"),
             c.getDuration("fetch-timeout"),
             (int) Math.min(Integer.MAX_VALUE, c.getBytes("chunk-bytes")),
             c.getDuration("retry-interval"));
@@ -30,6 +36,13 @@ record SpreadSettings(
     }
     if (s.maxConcurrentUploads < 1) {
       throw new IllegalArgumentException("edgeweave.spread.max-concurrent-uploads must be >= 1");
+    }
+    if (s.maxUploadsPerBlob < 1) {
+      throw new IllegalArgumentException("edgeweave.spread.max-uploads-per-blob must be >= 1");
+    }
+    if (s.busyRetry.isNegative() || s.busyRetry.isZero() || s.busyWait.isNegative()) {
+      throw new IllegalArgumentException(
+          "edgeweave.spread.busy-retry must be > 0 and busy-wait >= 0");
     }
     if (s.chunkBytes < 1 || s.fetchTimeout.isNegative() || s.fetchTimeout.isZero()) {
       throw new IllegalArgumentException(
