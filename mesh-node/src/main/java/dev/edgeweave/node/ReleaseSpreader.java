@@ -162,7 +162,7 @@ final class ReleaseSpreader {
           // The directory of blob servers is a child: an actor has one adapter per replicator
           // response class, so each replicated map gets its own actor.
           ctx.spawn(peerDirectory(ctx.getSelf(), selfBlobServer), "blob-peers");
-          ActorRef<Command> ready = ctx.spawn(readiness(readyView), "ready-releases");
+          ActorRef<Command> ready = ctx.spawn(readiness(readyView, settings), "ready-releases");
           return DistributedData
               .<Command, LWWMap<String, ReleaseNotice>>withReplicatorMessageAdapter(
                   releases ->
@@ -223,7 +223,8 @@ final class ReleaseSpreader {
   }
 
   /** Publishes this node's ready releases and keeps the view of every member's. */
-  private static Behavior<Command> readiness(AtomicReference<Map<String, String>> readyView) {
+  private static Behavior<Command> readiness(
+      AtomicReference<Map<String, String>> readyView, SpreadSettings settings) {
     return Behaviors.setup(
         ctx ->
             DistributedData.<Command, LWWMap<String, String>>withReplicatorMessageAdapter(
@@ -245,7 +246,7 @@ final class ReleaseSpreader {
                                     new Replicator.Update<>(
                                         READY,
                                         LWWMap.create(),
-                                        Replicator.writeLocal(),
+                                        settings.noticeWrite(),
                                         replyTo,
                                         map -> map.put(self, selfKey + " " + m.app(), m.digest())),
                                 Ignored::new);
@@ -380,7 +381,7 @@ final class ReleaseSpreader {
             new Replicator.Update<>(
                 RELEASES,
                 LWWMap.create(),
-                Replicator.writeLocal(),
+                settings.noticeWrite(),
                 replyTo,
                 map -> map.put(self, notice.app(), notice, NoticeClock.INSTANCE)),
         Ignored::new);

@@ -2,6 +2,7 @@ package dev.edgeweave.node;
 
 import com.typesafe.config.Config;
 import java.time.Duration;
+import org.apache.pekko.cluster.ddata.typed.javadsl.Replicator;
 
 /** How releases spread between nodes ({@code edgeweave.spread} in reference.conf). */
 record SpreadSettings(
@@ -14,7 +15,8 @@ record SpreadSettings(
     Duration busyWait,
     Duration fetchTimeout,
     int chunkBytes,
-    Duration retryInterval) {
+    Duration retryInterval,
+    Duration noticeWriteTimeout) {
 
   static SpreadSettings fromConfig(Config config) {
     Config c = config.getConfig("edgeweave.spread");
@@ -30,7 +32,8 @@ record SpreadSettings(
             c.getDuration("busy-wait"),
             c.getDuration("fetch-timeout"),
             (int) Math.min(Integer.MAX_VALUE, c.getBytes("chunk-bytes")),
-            c.getDuration("retry-interval"));
+            c.getDuration("retry-interval"),
+            c.getDuration("notice-write-timeout"));
     if (s.peerPort < 0 || s.peerPort > 65535) {
       throw new IllegalArgumentException("edgeweave.spread.peer-port must be 0 to 65535");
     }
@@ -51,7 +54,17 @@ record SpreadSettings(
     if (s.retryInterval.isNegative() || s.retryInterval.isZero()) {
       throw new IllegalArgumentException("edgeweave.spread.retry-interval must be > 0");
     }
+    if (s.noticeWriteTimeout.isNegative()) {
+      throw new IllegalArgumentException("edgeweave.spread.notice-write-timeout must be >= 0");
+    }
     return s;
+  }
+
+  /** How a notice or ready mark is written: to every node at once, or left to gossip. */
+  Replicator.WriteConsistency noticeWrite() {
+    return noticeWriteTimeout.isZero()
+        ? Replicator.writeLocal()
+        : new Replicator.WriteAll(noticeWriteTimeout);
   }
 
   /** Without a shared secret this node neither serves blobs to peers nor pulls from them. */
