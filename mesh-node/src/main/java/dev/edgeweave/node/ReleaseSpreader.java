@@ -489,10 +489,14 @@ final class ReleaseSpreader {
       try {
         bytes = repository.blob(digest);
       } catch (IOException missing) {
-        bytes = fetcher.fetch(digest, order.peers(), order.lastResort(), maxFile);
+        // From now on peers that start pulling it later wait for this node rather than all
+        // asking the origin.
+        long since = PulledBlobs.now();
+        pulled.pulling(digest, since);
+        fetched.add(digest);
+        bytes = fetcher.fetch(digest, order.peers(), order.lastResort(), maxFile, since);
         // Checked against its digest: peers may have it from here while this node compiles.
         pulled.hold(digest, bytes);
-        fetched.add(digest);
       }
       blobs.put(digest, bytes);
     }

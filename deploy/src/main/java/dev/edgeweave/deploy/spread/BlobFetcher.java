@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
+import java.util.OptionalLong;
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,7 +65,13 @@ public final class BlobFetcher {
 
   /** The blob's bytes, from the first of {@code peers} that sends them intact. */
   public byte[] fetch(String digest, List<URI> peers, long maxBytes) throws IOException {
-    return fetch(digest, peers, List.of(), maxBytes);
+    return fetch(digest, peers, List.of(), maxBytes, PulledBlobs.now());
+  }
+
+  /** As {@link #fetch(String, List, List, long, long)}, for a pull starting now. */
+  public byte[] fetch(String digest, List<URI> peers, List<URI> lastResort, long maxBytes)
+      throws IOException {
+    return fetch(digest, peers, lastResort, maxBytes, PulledBlobs.now());
   }
 
   /**
@@ -75,9 +82,12 @@ public final class BlobFetcher {
    * @param lastResort peers asked after {@code peers}, and only in a round where none of {@code
    *     peers} answered that it holds the blob but is busy
    * @param maxBytes the most a blob of this release may hold
+   * @param since when this pull started ({@link PulledBlobs#now()}): a peer that is still pulling
+   *     the blob counts as a busy holder if it started before, as not holding it otherwise
    * @throws IOException naming every peer's failure in the last round, if none sent the blob intact
    */
-  public byte[] fetch(String digest, List<URI> peers, List<URI> lastResort, long maxBytes)
+  public byte[] fetch(
+      String digest, List<URI> peers, List<URI> lastResort, long maxBytes, long since)
       throws IOException {
     if (!Digests.isSha256(digest)) {
       throw new IllegalArgumentException("'" + digest + "' is not a sha256 digest");
@@ -87,7 +97,7 @@ public final class BlobFetcher {
     }
     long deadline = System.nanoTime() + busyWait.toNanos();
     while (true) {
-      Round round = new Round();
+      Round round = new Round(since);
       for (URI peer : peers) {
         byte[] bytes = round.ask(peer, digest, maxBytes);
         if (bytes != null) {
@@ -118,13 +128,23 @@ public final class BlobFetcher {
   /** One pass over the peers: what each answered, and whether one holds the blob but is busy. */
   private final class Round {
     final List<String> failures = new ArrayList<>();
+    final long since;
     boolean busy;
+
+    Round(long since) {
+      this.since = since;
+    }
 
     /** The blob from this peer, or null when it did not send it intact. */
     byte[] ask(URI peer, String digest, long maxBytes) throws IOException {
       try {
         return fetchFrom(peer, digest, maxBytes);
       } catch (Busy e) {
+        if (e.pullingSince.isPresent() && e.pullingSince.getAsLong() >= since) {
+          // It started pulling after this node did: this node does not wait for it.
+          failures.add(peer + ": pulling it too, since later");
+          return null;
+        }
         busy = true;
         log.debug("blob {}: {} is busy", digest, peer);
       } catch (NotHeld e) {
@@ -159,8 +179,12 @@ public final class BlobFetcher {
   private static final class Busy extends IOException {
     private static final long serialVersionUID = 1L;
 
-    Busy() {
+    /** When the peer started pulling the blob, if it does not hold it yet. */
+    final transient OptionalLong pullingSince;
+
+    Busy(OptionalLong pullingSince) {
       super("busy (503)");
+      this.pullingSince = pullingSince;
     }
   }
 
@@ -185,7 +209,18 @@ public final class BlobFetcher {
         client.send(request, HttpResponse.BodyHandlers.ofInputStream());
     try (InputStream in = response.body()) {
       if (response.statusCode() == 503) {
-        throw new Busy();
+        OptionalLong pulling = OptionalLong.empty();
+        try {
+          pulling =
+              response
+                  .headers()
+                  .firstValue(BlobPeerServer.PULLING_SINCE)
+                  .map(v -> OptionalLong.of(Long.parseLong(v)))
+                  .orElse(OptionalLong.empty());
+        } catch (NumberFormatException malformed) {
+          // A busy holder, then.
+        }
+        throw new Busy(pulling);
       }
       if (response.statusCode() == 404) {
         throw new NotHeld();

@@ -17,6 +17,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
@@ -29,14 +30,21 @@ import org.slf4j.LoggerFactory;
  * Serves this node's blobs to its peers: {@code GET /internal/v1/blobs/<sha256>} with {@code
  * Authorization: Bearer <cluster secret>} streams the file as it is on disk, or a blob this node
  * has pulled and holds in memory while it installs it (the receiver checks its digest either way).
- * A blob this node does not hold is 404. At most {@code maxConcurrentUploads} uploads run at once,
- * and at most {@code maxUploadsPerBlob} of one blob; past either a peer gets 503, which tells it
- * this node holds the blob, and asks another node or again shortly.
+ * A blob this node does not hold is 404, or 503 with the time its pull started while it pulls it.
+ * At most {@code maxConcurrentUploads} uploads run at once, and at most {@code maxUploadsPerBlob}
+ * of one blob; past either a peer gets 503, which tells it this node holds the blob, and asks
+ * another node or again shortly.
  */
 public final class BlobPeerServer implements AutoCloseable {
 
   /** The path below which blobs are served, followed by the digest. */
   public static final String BLOBS_PATH = "/internal/v1/blobs/";
+
+  /**
+   * On a 503 for a blob this node is still pulling: when its pull started ({@link
+   * PulledBlobs#now()}).
+   */
+  static final String PULLING_SINCE = "X-Edgeweave-Pulling-Since";
 
   private static final Logger log = LoggerFactory.getLogger(BlobPeerServer.class);
 
@@ -140,7 +148,14 @@ public final class BlobPeerServer implements AutoCloseable {
     Path file = blobsDir.resolve(digest);
     // Held or not is answered before busy or not: a 503 tells the peer this node has the blob.
     if (inMemory.isEmpty() && !Files.isRegularFile(file)) {
-      exchange.sendResponseHeaders(404, -1);
+      OptionalLong since = pulled.pullingSince(digest);
+      if (since.isPresent()) {
+        counters.busyRefusals.incrementAndGet();
+        exchange.getResponseHeaders().add(PULLING_SINCE, Long.toString(since.getAsLong()));
+        exchange.sendResponseHeaders(503, -1);
+      } else {
+        exchange.sendResponseHeaders(404, -1);
+      }
       return;
     }
     if (!slots.tryAcquire(digest)) {

@@ -341,4 +341,36 @@ class BlobPullTest {
       in.readAllBytes();
     }
   }
+
+  @Test
+  void aPeerThatStartedPullingEarlierIsWaitedForAndOneThatStartedLaterIsNot() throws Exception {
+    byte[] blob = content(100_000);
+    String digest = Digests.sha256(blob);
+    BlobPeerServer origin = holding("origin", blob, 1);
+    PulledBlobs pulledByEarly = new PulledBlobs();
+    BlobPeerServer early = server("early", pulledByEarly, 4, 1);
+    pulledByEarly.pulling(digest, 1_000);
+
+    // Started before the peer: the peer's pull is not waited for; the origin sends the blob.
+    fetcher(Duration.ZERO).fetch(digest, List.of(uri(early)), List.of(uri(origin)), 1 << 20, 500);
+    assertEquals(blob.length, origin.uploads().bytes());
+
+    // Started after it: waits for the peer rather than ask the origin again.
+    CompletableFuture<byte[]> fetched =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return fetcher(Duration.ofSeconds(60))
+                    .fetch(digest, List.of(uri(early)), List.of(uri(origin)), 1 << 20, 2_000);
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              }
+            });
+    awaitBusyRefusal(early);
+    pulledByEarly.hold(digest, blob);
+
+    assertArrayEquals(blob, fetched.get(60, TimeUnit.SECONDS));
+    assertEquals(blob.length, origin.uploads().bytes(), "the origin was asked again");
+    assertEquals(blob.length, early.uploads().bytes());
+  }
 }
