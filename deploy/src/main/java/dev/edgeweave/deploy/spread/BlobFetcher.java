@@ -125,7 +125,10 @@ public final class BlobFetcher {
     }
   }
 
-  /** One pass over the peers: what each answered, and whether one holds the blob but is busy. */
+  /**
+   * One pass over the peers: what each answered, and whether one holds the blob (or started pulling
+   * it before this node) but is busy.
+   */
   private final class Round {
     final List<String> failures = new ArrayList<>();
     final long since;
@@ -175,7 +178,7 @@ public final class BlobFetcher {
     }
   }
 
-  /** The peer holds the blob but has no upload slot free. */
+  /** The peer holds the blob but has no upload slot free, or is pulling it itself. */
   private static final class Busy extends IOException {
     private static final long serialVersionUID = 1L;
 
