@@ -121,7 +121,7 @@ public final class AdminApi implements Function<HttpRequest, CompletionStage<Htt
       }
     }
     if (path.equals("/v1/status") && method.equals(HttpMethods.GET)) {
-      return NodeStatus.describe(system, catalog, settings.statusTimeout())
+      return NodeStatus.describe(system, catalog, releaseLog, settings.statusTimeout())
           .thenApplyAsync(status -> json(StatusCodes.OK, status), PublicIngress.SAME_THREAD)
           .exceptionallyAsync(
               error ->

@@ -1,5 +1,6 @@
 package dev.edgeweave.ingress;
 
+import dev.edgeweave.deploy.spread.ReleaseLog;
 import dev.edgeweave.sharding.FunctionCatalog;
 import dev.edgeweave.sharding.FunctionEntity;
 import java.time.Duration;
@@ -22,18 +23,28 @@ import org.apache.pekko.cluster.typed.Cluster;
 /**
  * What {@code GET /v1/status} reports: the apps this node serves, the cluster as this node sees it
  * (its location, every member with its location, status and reachability) and the function entities
- * running on this node.
+ * running on this node; with a blob server, what it has uploaded to peers ({@code blobUploads}).
  */
 final class NodeStatus {
 
   private NodeStatus() {}
 
   static CompletionStage<Map<String, Object>> describe(
-      ActorSystem<?> system, FunctionCatalog catalog, Duration timeout) {
+      ActorSystem<?> system, FunctionCatalog catalog, ReleaseLog releaseLog, Duration timeout) {
     Map<String, Object> status = new LinkedHashMap<>();
     status.put("status", "serving");
     status.put("apps", catalog.apps().size());
     status.put("cluster", cluster(Cluster.get(system)));
+    releaseLog
+        .blobUploads()
+        .ifPresent(
+            u -> {
+              Map<String, Object> uploads = new LinkedHashMap<>();
+              uploads.put("uploads", u.uploads());
+              uploads.put("bytes", u.bytes());
+              uploads.put("busyRefusals", u.busyRefusals());
+              status.put("blobUploads", uploads);
+            });
     return AskPattern
         .<org.apache.pekko.cluster.sharding.typed.ClusterShardingQuery,
             ShardRegion.CurrentShardRegionState>

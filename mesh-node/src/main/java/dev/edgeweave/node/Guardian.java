@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import dev.edgeweave.deploy.AppRepository;
 import dev.edgeweave.deploy.spread.BlobPeerServer;
 import dev.edgeweave.deploy.spread.PeerTls;
+import dev.edgeweave.deploy.spread.PulledBlobs;
 import dev.edgeweave.ingress.AdminApi;
 import dev.edgeweave.ingress.AdminSettings;
 import dev.edgeweave.ingress.IngressSettings;
@@ -90,16 +91,20 @@ final class Guardian {
                       PeerTls.fromKeysDir(configured.tlsKeys().get(), configured.tlsReload())
                           .context())
                   : configured;
+          // Blobs pulled for an install are served from memory until they are stored.
+          PulledBlobs pulled = new PulledBlobs();
           Optional<BlobPeerServer> blobServer = Optional.empty();
           if (spread.peersEnabled()) {
             blobServer =
                 Optional.of(
                     BlobPeerServer.start(
                         repository.dataDir().resolve(AppRepository.BLOBS_DIR),
+                        pulled,
                         spread.secret(),
                         spread.tls(),
                         new InetSocketAddress(spread.peerHost(), spread.peerPort()),
                         spread.maxConcurrentUploads(),
+                        spread.maxUploadsPerBlob(),
                         spread.chunkBytes()));
           }
           Optional<URI> blobServerUri =
@@ -114,7 +119,8 @@ final class Guardian {
           AtomicReference<Map<String, String>> readyView = new AtomicReference<>(Map.of());
           ActorRef<ReleaseSpreader.Command> spreader =
               ctx.spawn(
-                  ReleaseSpreader.create(catalog, repository, spread, blobServerUri, readyView),
+                  ReleaseSpreader.create(
+                      catalog, repository, spread, blobServerUri, readyView, pulled),
                   "release-spreader");
 
           IngressSettings ingress = IngressSettings.fromConfig(config);
@@ -130,7 +136,7 @@ final class Guardian {
                           system,
                           catalog,
                           admin,
-                          ReleaseSpreader.logTo(spreader, system, readyView)));
+                          ReleaseSpreader.logTo(spreader, system, readyView, blobServer)));
 
           Optional<BlobPeerServer> closeBlobServer = blobServer;
           CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);

@@ -5,6 +5,10 @@ import dev.edgeweave.deploy.AppRepository;
 import dev.edgeweave.deploy.DeployedApp;
 import dev.edgeweave.deploy.internal.proto.ReleaseRecord;
 import dev.edgeweave.deploy.spread.BlobFetcher;
+import dev.edgeweave.deploy.spread.BlobPeerServer;
+import dev.edgeweave.deploy.spread.BlobUploads;
+import dev.edgeweave.deploy.spread.FetchOrder;
+import dev.edgeweave.deploy.spread.PulledBlobs;
 import dev.edgeweave.deploy.spread.ReleaseLog;
 import dev.edgeweave.deploy.spread.ReleaseNotice;
 import dev.edgeweave.sharding.FunctionCatalog;
@@ -13,12 +17,12 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
@@ -106,8 +110,14 @@ final class ReleaseSpreader {
   static ReleaseLog logTo(
       ActorRef<Command> spreader,
       ActorSystem<?> system,
-      AtomicReference<Map<String, String>> readyView) {
+      AtomicReference<Map<String, String>> readyView,
+      Optional<BlobPeerServer> blobServer) {
     return new ReleaseLog() {
+      @Override
+      public Optional<BlobUploads> blobUploads() {
+        return blobServer.map(BlobPeerServer::uploads);
+      }
+
       @Override
       public Map<String, String> rollout(String app) {
         Set<String> members = new HashSet<>();
@@ -145,13 +155,14 @@ final class ReleaseSpreader {
       AppRepository repository,
       SpreadSettings settings,
       Optional<URI> selfBlobServer,
-      AtomicReference<Map<String, String>> readyView) {
+      AtomicReference<Map<String, String>> readyView,
+      PulledBlobs pulled) {
     return Behaviors.setup(
         ctx -> {
           // The directory of blob servers is a child: an actor has one adapter per replicator
           // response class, so each replicated map gets its own actor.
           ctx.spawn(peerDirectory(ctx.getSelf(), selfBlobServer), "blob-peers");
-          ActorRef<Command> ready = ctx.spawn(readiness(readyView), "ready-releases");
+          ActorRef<Command> ready = ctx.spawn(readiness(readyView, settings), "ready-releases");
           return DistributedData
               .<Command, LWWMap<String, ReleaseNotice>>withReplicatorMessageAdapter(
                   releases ->
@@ -160,7 +171,7 @@ final class ReleaseSpreader {
                             timers.startTimerWithFixedDelay(
                                 Tick.INSTANCE, settings.retryInterval());
                             return new ReleaseSpreader(
-                                    ctx, catalog, repository, settings, releases, ready)
+                                    ctx, catalog, repository, settings, releases, ready, pulled)
                                 .start();
                           }));
         });
@@ -212,7 +223,8 @@ final class ReleaseSpreader {
   }
 
   /** Publishes this node's ready releases and keeps the view of every member's. */
-  private static Behavior<Command> readiness(AtomicReference<Map<String, String>> readyView) {
+  private static Behavior<Command> readiness(
+      AtomicReference<Map<String, String>> readyView, SpreadSettings settings) {
     return Behaviors.setup(
         ctx ->
             DistributedData.<Command, LWWMap<String, String>>withReplicatorMessageAdapter(
@@ -234,7 +246,7 @@ final class ReleaseSpreader {
                                     new Replicator.Update<>(
                                         READY,
                                         LWWMap.create(),
-                                        Replicator.writeLocal(),
+                                        settings.noticeWrite(),
                                         replyTo,
                                         map -> map.put(self, selfKey + " " + m.app(), m.digest())),
                                 Ignored::new);
@@ -263,6 +275,8 @@ final class ReleaseSpreader {
   private final String selfKey;
   private final String location;
   private final BlobFetcher fetcher;
+  private final PulledBlobs pulled;
+  private final Random random = new Random();
   private final ExecutorService worker;
 
   private Map<String, ReleaseNotice> notices = Map.of();
@@ -277,8 +291,10 @@ final class ReleaseSpreader {
       AppRepository repository,
       SpreadSettings settings,
       ReplicatorMessageAdapter<Command, LWWMap<String, ReleaseNotice>> releases,
-      ActorRef<Command> ready) {
+      ActorRef<Command> ready,
+      PulledBlobs pulled) {
     this.ctx = ctx;
+    this.pulled = pulled;
     this.ready = ready;
     this.catalog = catalog;
     this.repository = repository;
@@ -290,7 +306,12 @@ final class ReleaseSpreader {
     this.location = cluster.selfMember().dataCenter();
     this.fetcher =
         new BlobFetcher(
-            settings.secret(), settings.tls(), settings.fetchTimeout(), settings.chunkBytes());
+            settings.secret(),
+            settings.tls(),
+            settings.fetchTimeout(),
+            settings.chunkBytes(),
+            settings.busyRetry(),
+            settings.busyWait());
     this.worker =
         Executors.newSingleThreadExecutor(
             r -> {
@@ -361,7 +382,7 @@ final class ReleaseSpreader {
             new Replicator.Update<>(
                 RELEASES,
                 LWWMap.create(),
-                Replicator.writeLocal(),
+                settings.noticeWrite(),
                 replyTo,
                 map -> map.put(self, notice.app(), notice, NoticeClock.INSTANCE)),
         Ignored::new);
@@ -414,7 +435,7 @@ final class ReleaseSpreader {
           return Behaviors.same();
         }
       } else if (here.map(a -> !a.digest().equals(notice.releaseDigest())).orElse(true)) {
-        List<URI> order = peerOrder();
+        FetchOrder order = FetchOrder.of(peerEndpoints, selfKey, location, notice.origin(), random);
         run(notice.app(), "release " + notice.releaseDigest(), () -> install(notice, order));
         return Behaviors.same();
       }
@@ -449,18 +470,34 @@ final class ReleaseSpreader {
   }
 
   /** Builds the release from local and pulled blobs and deploys it through the catalog. */
-  private void install(ReleaseNotice notice, List<URI> order) throws Exception {
+  private void install(ReleaseNotice notice, FetchOrder order) throws Exception {
+    List<String> fetched = new ArrayList<>();
+    try {
+      install(notice, order, fetched);
+    } finally {
+      // Stored by now, or not wanted: served from the store from here on, if at all.
+      pulled.release(fetched);
+    }
+  }
+
+  private void install(ReleaseNotice notice, FetchOrder order, List<String> fetched)
+      throws Exception {
     ReleaseRecord record = notice.record();
     long maxFile = catalog.settings().bundleLimits().maxFileBytes();
     Map<String, byte[]> blobs = new HashMap<>();
-    int pulled = 0;
     for (String digest : notice.blobDigests()) {
       byte[] bytes;
       try {
         bytes = repository.blob(digest);
       } catch (IOException missing) {
-        bytes = fetcher.fetch(digest, order, maxFile);
-        pulled++;
+        // From now on peers that start pulling it later wait for this node rather than all
+        // asking the origin.
+        long since = PulledBlobs.now();
+        pulled.pulling(digest, since);
+        fetched.add(digest);
+        bytes = fetcher.fetch(digest, order.peers(), order.lastResort(), maxFile, since);
+        // Checked against its digest: peers may have it from here while this node compiles.
+        pulled.hold(digest, bytes);
       }
       blobs.put(digest, bytes);
     }
@@ -484,27 +521,8 @@ final class ReleaseSpreader {
     log.info(
         "app '{}': {} blobs pulled from peers, {} held here",
         app.name(),
-        pulled,
-        blobs.size() - pulled);
-  }
-
-  /** Peers' blob servers, this location's first, each group in random order to spread load. */
-  private List<URI> peerOrder() {
-    List<URI> near = new ArrayList<>();
-    List<URI> far = new ArrayList<>();
-    peerEndpoints.forEach(
-        (member, value) -> {
-          int space = value.indexOf(' ');
-          if (member.equals(selfKey) || space < 0) {
-            return;
-          }
-          URI uri = URI.create(value.substring(space + 1));
-          (value.substring(0, space).equals(location) ? near : far).add(uri);
-        });
-    Collections.shuffle(near);
-    Collections.shuffle(far);
-    near.addAll(far);
-    return near;
+        fetched.size(),
+        blobs.size() - fetched.size());
   }
 
   /** Last writer wins by the notice's own time, so every node resolves a conflict alike. */

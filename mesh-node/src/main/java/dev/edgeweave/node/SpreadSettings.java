@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import javax.net.ssl.SSLContext;
+import org.apache.pekko.cluster.ddata.typed.javadsl.Replicator;
 
 /**
  * How releases spread between nodes ({@code edgeweave.spread} in reference.conf); with the
@@ -16,9 +17,13 @@ record SpreadSettings(
     String peerHost,
     int peerPort,
     int maxConcurrentUploads,
+    int maxUploadsPerBlob,
+    Duration busyRetry,
+    Duration busyWait,
     Duration fetchTimeout,
     int chunkBytes,
     Duration retryInterval,
+    Duration noticeWriteTimeout,
     Optional<Path> tlsKeys,
     Duration tlsReload,
     Optional<SSLContext> tls) {
@@ -32,9 +37,13 @@ record SpreadSettings(
             host.isEmpty() ? config.getString("pekko.remote.artery.canonical.hostname") : host,
             c.getInt("peer-port"),
             c.getInt("max-concurrent-uploads"),
+            c.getInt("max-uploads-per-blob"),
+            c.getDuration("busy-retry"),
+            c.getDuration("busy-wait"),
             c.getDuration("fetch-timeout"),
             (int) Math.min(Integer.MAX_VALUE, c.getBytes("chunk-bytes")),
             c.getDuration("retry-interval"),
+            c.getDuration("notice-write-timeout"),
             ClusterTls.keysDir(config),
             config.getDuration(ClusterTls.ENGINE + ".ssl-context-cache-ttl"),
             Optional.empty());
@@ -44,6 +53,13 @@ record SpreadSettings(
     if (s.maxConcurrentUploads < 1) {
       throw new IllegalArgumentException("edgeweave.spread.max-concurrent-uploads must be >= 1");
     }
+    if (s.maxUploadsPerBlob < 1) {
+      throw new IllegalArgumentException("edgeweave.spread.max-uploads-per-blob must be >= 1");
+    }
+    if (s.busyRetry.isNegative() || s.busyRetry.isZero() || s.busyWait.isNegative()) {
+      throw new IllegalArgumentException(
+          "edgeweave.spread.busy-retry must be > 0 and busy-wait >= 0");
+    }
     if (s.chunkBytes < 1 || s.fetchTimeout.isNegative() || s.fetchTimeout.isZero()) {
       throw new IllegalArgumentException(
           "edgeweave.spread chunk-bytes and fetch-timeout must be > 0");
@@ -51,7 +67,17 @@ record SpreadSettings(
     if (s.retryInterval.isNegative() || s.retryInterval.isZero()) {
       throw new IllegalArgumentException("edgeweave.spread.retry-interval must be > 0");
     }
+    if (s.noticeWriteTimeout.isNegative()) {
+      throw new IllegalArgumentException("edgeweave.spread.notice-write-timeout must be >= 0");
+    }
     return s;
+  }
+
+  /** How a notice or ready mark is written: to every node at once, or left to gossip. */
+  Replicator.WriteConsistency noticeWrite() {
+    return noticeWriteTimeout.isZero()
+        ? Replicator.writeLocal()
+        : new Replicator.WriteAll(noticeWriteTimeout);
   }
 
   /**
@@ -69,9 +95,13 @@ record SpreadSettings(
         peerHost,
         peerPort,
         maxConcurrentUploads,
+        maxUploadsPerBlob,
+        busyRetry,
+        busyWait,
         fetchTimeout,
         chunkBytes,
         retryInterval,
+        noticeWriteTimeout,
         tlsKeys,
         tlsReload,
         Optional.of(context));

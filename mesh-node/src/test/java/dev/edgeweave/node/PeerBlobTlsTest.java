@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import dev.edgeweave.deploy.spread.BlobFetcher;
 import dev.edgeweave.deploy.spread.BlobPeerServer;
 import dev.edgeweave.deploy.spread.PeerTls;
+import dev.edgeweave.deploy.spread.PulledBlobs;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -72,9 +73,11 @@ class PeerBlobTlsTest {
     BlobPeerServer server =
         BlobPeerServer.start(
             blobs,
+            new PulledBlobs(),
             "",
             Optional.of(PeerTls.fromKeysDir(keysDir, reloadAfter).context()),
             new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+            2,
             2,
             4096);
     servers.add(server);
@@ -82,7 +85,8 @@ class PeerBlobTlsTest {
   }
 
   private static byte[] fetch(Optional<SSLContext> tls, URI peer) throws IOException {
-    return new BlobFetcher("", tls, Duration.ofSeconds(10), 4096)
+    return new BlobFetcher(
+            "", tls, Duration.ofSeconds(10), 4096, Duration.ofMillis(20), Duration.ZERO)
         .fetch(digest, List.of(peer), 1024);
   }
 

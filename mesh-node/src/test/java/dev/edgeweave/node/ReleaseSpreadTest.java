@@ -110,6 +110,17 @@ class ReleaseSpreadTest {
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(200, served.statusCode(), served.body());
 
+        // The first node's blob server counts what it sent: the module, once.
+        int moduleBytes = TestGuests.c("hello").length;
+        String status = get(client, first, "/v1/status");
+        assertTrue(
+            status.contains("\"blobUploads\":{\"uploads\":1,\"bytes\":" + moduleBytes + ","),
+            status);
+        assertTrue(
+            get(client, second, "/v1/status")
+                .contains("\"blobUploads\":{\"uploads\":0,\"bytes\":0,"),
+            "the second node sent nothing");
+
         // Rollout as the first node reports it: both members serve the release.
         String firstAddress = Cluster.get(first.system()).selfMember().address().toString();
         String secondAddress = Cluster.get(second.system()).selfMember().address().toString();

@@ -1,6 +1,7 @@
 package dev.edgeweave.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.edgeweave.sharding.TestApps;
 import dev.edgeweave.wasmhost.TestGuests;
@@ -9,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -67,6 +69,17 @@ class SpreadTest {
     return Duration.ofNanos(System.nanoTime() - startNanos);
   }
 
+  /** What the node's blob server has sent its peers since it started. */
+  @SuppressWarnings("unchecked")
+  private static long uploadedBytes(WeaveNode node) {
+    String status = cluster.adminGet(node, "/v1/status").body();
+    Map<String, Object> uploads = (Map<String, Object>) Json.object(status).get("blobUploads");
+    if (uploads == null) {
+      throw new AssertionError(node + " reports no blobUploads: " + status);
+    }
+    return ((Number) uploads.get("bytes")).longValue();
+  }
+
   @Test
   @Order(1)
   void anAppDeployedToOneNodeIsServedByEveryNodeOfBothLocationsAndReportedReady()
@@ -74,6 +87,7 @@ class SpreadTest {
     Path app =
         TestApps.app("spread-one").wagi("/...", "hello", TestGuests.c("hello")).writeTo(apps);
     WeaveNode origin = cluster.node("eu-1");
+    long originSentBefore = uploadedBytes(origin);
     long start = System.nanoTime();
     cluster.deploy(origin, app);
     Duration took = awaitEverywhere(cluster.nodes(), "spread-one", 200, start);
@@ -82,6 +96,24 @@ class SpreadTest {
       assertEquals("Hello, Edgeweave\n", r.body(), node.toString());
     }
     System.out.println("deploy at eu-1 served by all four nodes after " + took.toMillis() + " ms");
+
+    // Three nodes pulled the module; the origin sent it at most twice, the others the rest.
+    long moduleBytes = TestGuests.c("hello").length;
+    long originSent = uploadedBytes(origin) - originSentBefore;
+    long allSent = 0;
+    for (WeaveNode node : cluster.nodes()) {
+      allSent += uploadedBytes(node);
+    }
+    System.out.println(
+        "the origin sent "
+            + originSent
+            + " bytes of "
+            + allSent
+            + " (module: "
+            + moduleBytes
+            + ")");
+    assertTrue(originSent >= moduleBytes, "the origin sent " + originSent + " bytes");
+    assertTrue(originSent <= 2 * moduleBytes, "the origin sent " + originSent + " bytes");
 
     // The rollout as any node reports it: every member serves the release.
     String digest = Json.object(cluster.app(origin, "spread-one").body()).get("digest").toString();

@@ -510,6 +510,22 @@ public final class WeaveCluster
     }
   }
 
+  /** A GET on the node's admin API: status and body. */
+  public Response adminGet(WeaveNode node, String path) {
+    try {
+      HttpResponse<String> response =
+          http.send(
+              admin(node, path, Duration.ofSeconds(10)).GET().build(),
+              HttpResponse.BodyHandlers.ofString());
+      return new Response(response.statusCode(), response.body());
+    } catch (IOException e) {
+      throw new UncheckedIOException(node + " " + path + ": " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** The node's {@code GET /v1/apps/<app>}: status and JSON body. */
   public Response app(WeaveNode node, String app) {
     try {

@@ -2,6 +2,7 @@ package dev.edgeweave.deploy.spread;
 
 import dev.edgeweave.deploy.DeployedApp;
 import java.util.Map;
+import java.util.Optional;
 
 /** Told of every deploy and removal an operator made on this node, to spread it to the others. */
 public interface ReleaseLog {
@@ -18,6 +19,11 @@ public interface ReleaseLog {
    */
   default Map<String, String> rollout(String app) {
     return Map.of();
+  }
+
+  /** What this node's blob server has sent its peers, when it runs one. */
+  default Optional<BlobUploads> blobUploads() {
+    return Optional.empty();
   }
 
   /** A log that spreads nothing: a node on its own. */
