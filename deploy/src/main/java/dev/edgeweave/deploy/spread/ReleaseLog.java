@@ -2,6 +2,9 @@ package dev.edgeweave.deploy.spread;
 
 import dev.edgeweave.deploy.DeployedApp;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 /** Told of every deploy and removal an operator made on this node, to spread it to the others. */
 public interface ReleaseLog {
@@ -18,6 +21,20 @@ public interface ReleaseLog {
    */
   default Map<String, String> rollout(String app) {
     return Map.of();
+  }
+
+  /**
+   * How far the app's current release (the cluster's, else {@code servedHere}) has spread over the
+   * current members; empty when this node knows nothing of the others.
+   */
+  default Optional<Readiness> readiness(String app, String servedHere) {
+    return Optional.empty();
+  }
+
+  /** Returns the app to its previous release, here and then on every node. */
+  default CompletionStage<Rollback> rollback(String app) {
+    return CompletableFuture.completedFuture(
+        new Rollback.NothingToRollBack("this node keeps no earlier releases to return to"));
   }
 
   /** A log that spreads nothing: a node on its own. */
