@@ -3,6 +3,8 @@ package dev.edgeweave.node;
 import com.typesafe.config.Config;
 import dev.edgeweave.deploy.AppRepository;
 import dev.edgeweave.deploy.spread.BlobPeerServer;
+import dev.edgeweave.deploy.spread.ReleaseLog;
+import dev.edgeweave.deploy.spread.ReleaseNotice;
 import dev.edgeweave.ingress.AdminApi;
 import dev.edgeweave.ingress.AdminSettings;
 import dev.edgeweave.ingress.IngressSettings;
@@ -46,7 +48,8 @@ final class Guardian {
       InetSocketAddress publicAddress,
       InetSocketAddress adminAddress,
       FunctionCatalog catalog,
-      String adminToken) {}
+      String adminToken,
+      ReleaseLog releaseLog) {}
 
   private Guardian() {}
 
@@ -97,10 +100,13 @@ final class Guardian {
               blobServer.map(
                   b -> URI.create("http://" + spread.peerHost() + ":" + b.address().getPort()));
           AtomicReference<Map<String, String>> readyView = new AtomicReference<>(Map.of());
+          AtomicReference<Map<String, ReleaseNotice>> noticesView = new AtomicReference<>(Map.of());
           ActorRef<ReleaseSpreader.Command> spreader =
               ctx.spawn(
-                  ReleaseSpreader.create(catalog, repository, spread, blobServerUri, readyView),
+                  ReleaseSpreader.create(
+                      catalog, repository, spread, blobServerUri, readyView, noticesView),
                   "release-spreader");
+          ReleaseLog releaseLog = ReleaseSpreader.logTo(spreader, system, readyView, noticesView);
 
           IngressSettings ingress = IngressSettings.fromConfig(config);
           AdminSettings admin = AdminSettings.fromConfig(config, adminToken);
@@ -110,12 +116,7 @@ final class Guardian {
                   .bind(new PublicIngress(system, catalog, ingress));
           CompletionStage<ServerBinding> adminBinding =
               http.newServerAt(admin.host(), admin.port())
-                  .bind(
-                      new AdminApi(
-                          system,
-                          catalog,
-                          admin,
-                          ReleaseSpreader.logTo(spreader, system, readyView)));
+                  .bind(new AdminApi(system, catalog, admin, releaseLog));
 
           Optional<BlobPeerServer> closeBlobServer = blobServer;
           CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);
@@ -126,7 +127,8 @@ final class Guardian {
                   (p, a) -> {
                     p.addToCoordinatedShutdown(unbindDeadline, system);
                     a.addToCoordinatedShutdown(unbindDeadline, system);
-                    return new Started(p.localAddress(), a.localAddress(), catalog, adminToken);
+                    return new Started(
+                        p.localAddress(), a.localAddress(), catalog, adminToken, releaseLog);
                   })
               .whenComplete(
                   (s, error) -> {

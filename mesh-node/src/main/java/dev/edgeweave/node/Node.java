@@ -57,7 +57,11 @@ public final class Node implements AutoCloseable {
     try {
       repository =
           AppRepository.open(
-              dataDir.resolve("apps"), FunctionSettings.fromConfig(config).bundleLimits());
+              dataDir.resolve("apps"),
+              FunctionSettings.fromConfig(config).bundleLimits(),
+              (int)
+                  Math.min(
+                      Integer.MAX_VALUE, config.getBytes("edgeweave.spread.max-record-bytes")));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open the app store in " + dataDir, e);
     }
@@ -80,15 +84,19 @@ public final class Node implements AutoCloseable {
 
   /**
    * Deploys the app in a directory (its spin.toml and the files it names), never including this
-   * node's data directory, should it be inside the app's.
+   * node's data directory, should it be inside the app's. In a cluster the release spreads to every
+   * node, as a deploy through the admin API does.
    */
   public DeployedApp deployDirectory(Path dir)
       throws BundleException, FunctionCatalog.DeployException {
-    return started
-        .catalog()
-        .deploy(
-            AppBundle.fromDirectory(
-                dir, started.catalog().settings().bundleLimits(), List.of(dataDir)));
+    DeployedApp app =
+        started
+            .catalog()
+            .deploy(
+                AppBundle.fromDirectory(
+                    dir, started.catalog().settings().bundleLimits(), List.of(dataDir)));
+    started.releaseLog().deployed(app);
+    return app;
   }
 
   public int publicPort() {

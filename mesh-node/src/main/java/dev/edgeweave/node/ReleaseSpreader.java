@@ -5,15 +5,19 @@ import dev.edgeweave.deploy.AppRepository;
 import dev.edgeweave.deploy.DeployedApp;
 import dev.edgeweave.deploy.internal.proto.ReleaseRecord;
 import dev.edgeweave.deploy.spread.BlobFetcher;
+import dev.edgeweave.deploy.spread.Readiness;
 import dev.edgeweave.deploy.spread.ReleaseLog;
 import dev.edgeweave.deploy.spread.ReleaseNotice;
+import dev.edgeweave.deploy.spread.Rollback;
 import dev.edgeweave.sharding.FunctionCatalog;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -23,6 +27,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicReference;
@@ -35,6 +40,8 @@ import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.Member;
+import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.ddata.Key;
 import org.apache.pekko.cluster.ddata.LWWMap;
 import org.apache.pekko.cluster.ddata.LWWMapKey;
@@ -51,7 +58,8 @@ import org.slf4j.LoggerFactory;
  * Spreads releases: publishes each deploy and removal made on this node into a replicated map (app
  * name → {@link ReleaseNotice}), and brings this node to what the map says — pulling the blobs it
  * lacks from its peers, installing and compiling the release through the catalog, removing removed
- * apps. One install at a time, off the actor's thread; what fails is tried again later.
+ * apps. A rollback asked of this node installs the previous release here, then publishes it like a
+ * deploy. One install at a time, off the actor's thread; what fails is tried again later.
  */
 final class ReleaseSpreader {
 
@@ -76,13 +84,26 @@ final class ReleaseSpreader {
           Done,
           Ignored,
           MarkReady,
-          ReadyChanged {}
+          ReadyChanged,
+          RollbackRequested,
+          RollbackInstalled {}
 
   /** An operator deployed this release here. */
   record Deployed(DeployedApp app) implements Command {}
 
   /** An operator removed this app here. */
   record Removed(String app) implements Command {}
+
+  /** An operator asked this node to return the app to its previous release. */
+  record RollbackRequested(String app, CompletableFuture<Rollback> result) implements Command {}
+
+  private record RollbackInstalled(
+      RollbackRequested request,
+      String from,
+      Optional<Long> localChangeBefore,
+      Optional<ReleaseNotice> installed,
+      Optional<String> error)
+      implements Command {}
 
   private record ReleasesChanged(Map<String, ReleaseNotice> entries) implements Command {}
 
@@ -106,8 +127,33 @@ final class ReleaseSpreader {
   static ReleaseLog logTo(
       ActorRef<Command> spreader,
       ActorSystem<?> system,
-      AtomicReference<Map<String, String>> readyView) {
+      AtomicReference<Map<String, String>> readyView,
+      AtomicReference<Map<String, ReleaseNotice>> noticesView) {
     return new ReleaseLog() {
+      @Override
+      public Optional<Readiness> readiness(String app, String servedHere) {
+        ReleaseNotice notice = noticesView.get().get(app);
+        String release = notice != null && !notice.removed() ? notice.releaseDigest() : servedHere;
+        Map<String, String> ready = readyView.get();
+        List<Readiness.Member> members = new ArrayList<>();
+        for (Member m : Cluster.get(system).state().getMembers()) {
+          if (m.status() == MemberStatus.up() || m.status() == MemberStatus.weaklyUp()) {
+            String address = m.address().toString();
+            members.add(
+                new Readiness.Member(
+                    address, m.dataCenter(), ready.getOrDefault(address + " " + app, "")));
+          }
+        }
+        return Optional.of(Readiness.of(release, members));
+      }
+
+      @Override
+      public CompletionStage<Rollback> rollback(String app) {
+        CompletableFuture<Rollback> result = new CompletableFuture<>();
+        spreader.tell(new RollbackRequested(app, result));
+        return result;
+      }
+
       @Override
       public Map<String, String> rollout(String app) {
         Set<String> members = new HashSet<>();
@@ -145,7 +191,8 @@ final class ReleaseSpreader {
       AppRepository repository,
       SpreadSettings settings,
       Optional<URI> selfBlobServer,
-      AtomicReference<Map<String, String>> readyView) {
+      AtomicReference<Map<String, String>> readyView,
+      AtomicReference<Map<String, ReleaseNotice>> noticesView) {
     return Behaviors.setup(
         ctx -> {
           // The directory of blob servers is a child: an actor has one adapter per replicator
@@ -160,7 +207,13 @@ final class ReleaseSpreader {
                             timers.startTimerWithFixedDelay(
                                 Tick.INSTANCE, settings.retryInterval());
                             return new ReleaseSpreader(
-                                    ctx, catalog, repository, settings, releases, ready)
+                                    ctx,
+                                    catalog,
+                                    repository,
+                                    settings,
+                                    releases,
+                                    ready,
+                                    noticesView)
                                 .start();
                           }));
         });
@@ -257,6 +310,9 @@ final class ReleaseSpreader {
   private final SpreadSettings settings;
   private final ReplicatorMessageAdapter<Command, LWWMap<String, ReleaseNotice>> releases;
   private final ActorRef<Command> ready;
+  private final AtomicReference<Map<String, ReleaseNotice>> noticesView;
+  // Rollbacks asked while an install ran; each waits for the worker.
+  private final Deque<RollbackRequested> pendingRollbacks = new ArrayDeque<>();
   // What this node last published as ready, per app.
   private final Map<String, String> markedReady = new HashMap<>();
   private final SelfUniqueAddress self;
@@ -277,9 +333,11 @@ final class ReleaseSpreader {
       AppRepository repository,
       SpreadSettings settings,
       ReplicatorMessageAdapter<Command, LWWMap<String, ReleaseNotice>> releases,
-      ActorRef<Command> ready) {
+      ActorRef<Command> ready,
+      AtomicReference<Map<String, ReleaseNotice>> noticesView) {
     this.ctx = ctx;
     this.ready = ready;
+    this.noticesView = noticesView;
     this.catalog = catalog;
     this.repository = repository;
     this.settings = settings;
@@ -313,11 +371,15 @@ final class ReleaseSpreader {
         .onMessage(PeersChanged.class, this::onPeers)
         .onMessage(Tick.class, t -> reconcile())
         .onMessage(Done.class, this::onDone)
+        .onMessage(RollbackRequested.class, this::onRollback)
+        .onMessage(RollbackInstalled.class, this::onRollbackInstalled)
         .onMessage(Ignored.class, i -> Behaviors.same())
         .onSignal(
             PostStop.class,
             s -> {
               worker.shutdownNow();
+              pendingRollbacks.forEach(
+                  r -> r.result().complete(new Rollback.Failed("the node is stopping")));
               return Behaviors.same();
             })
         .build();
@@ -325,6 +387,15 @@ final class ReleaseSpreader {
 
   private Behavior<Command> onDeployed(Deployed d) {
     DeployedApp app = d.app();
+    ReleaseNotice current = notices.get(app.name());
+    if (current != null && !current.removed() && current.releaseDigest().equals(app.digest())) {
+      return Behaviors.same(); // The cluster already has this release.
+    }
+    // What a rollback returns to: the release the cluster had, else the one this node replaced.
+    String previous =
+        current == null
+            ? repository.previous(app.name()).orElse("")
+            : current.removed() ? "" : current.releaseDigest();
     byte[] record;
     try {
       record = repository.blob(app.digest());
@@ -332,8 +403,124 @@ final class ReleaseSpreader {
       log.error("cannot spread app '{}': its release record is unreadable: {}", app.name(), e);
       return Behaviors.same();
     }
-    publish(ReleaseNotice.release(app.name(), record, now(app.name()), selfKey));
+    publish(ReleaseNotice.release(app.name(), record, now(app.name()), selfKey, previous, false));
     return Behaviors.same();
+  }
+
+  private Behavior<Command> onRollback(RollbackRequested r) {
+    if (busy) {
+      pendingRollbacks.add(r);
+      return Behaviors.same();
+    }
+    return startRollback(r);
+  }
+
+  /** Installs the app's previous release here; publishes it once it serves (or says why not). */
+  private Behavior<Command> startRollback(RollbackRequested r) {
+    String app = r.app();
+    ReleaseNotice current = notices.get(app);
+    Optional<DeployedApp> here = catalog.app(app);
+    if ((current != null && current.removed()) || (current == null && here.isEmpty())) {
+      r.result().complete(new Rollback.NoSuchApp(app));
+      return next();
+    }
+    String from;
+    String target;
+    if (current == null) {
+      // No notice since every node restarted: the release this node replaced, if it kept one.
+      from = here.get().digest();
+      target = repository.previous(app).orElse("");
+    } else if (current.rolledBack()) {
+      r.result()
+          .complete(
+              new Rollback.NothingToRollBack(
+                  "app '"
+                      + app
+                      + "' was already rolled back to release "
+                      + current.releaseDigest()
+                      + "; deploy a new release before rolling back again"));
+      return next();
+    } else {
+      from = current.releaseDigest();
+      target = current.previousDigest();
+    }
+    if (target.isEmpty()) {
+      r.result()
+          .complete(
+              new Rollback.NothingToRollBack(
+                  "app '" + app + "' has no previous release to return to"));
+      return next();
+    }
+    Optional<Long> before = Optional.ofNullable(localChanges.get(app));
+    // Marks the change as this node's, so the notice being replaced is not installed meanwhile.
+    long at = now(app);
+    List<URI> order = peerOrder();
+    long maxFile = catalog.settings().bundleLimits().maxFileBytes();
+    busy = true;
+    log.info("rolling app '{}' back from release {} to {}", app, from, target);
+    ctx.pipeToSelf(
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                byte[] record;
+                try {
+                  record = repository.blob(target);
+                } catch (IOException notHere) {
+                  record = fetcher.fetch(target, order, maxFile);
+                }
+                ReleaseNotice notice = ReleaseNotice.release(app, record, at, selfKey, "", true);
+                install(notice, order);
+                return notice;
+              } catch (RuntimeException e) {
+                throw e;
+              } catch (Exception e) {
+                throw new CompletionException(e);
+              }
+            },
+            worker),
+        (notice, error) ->
+            new RollbackInstalled(
+                r,
+                from,
+                before,
+                Optional.ofNullable(notice),
+                Optional.ofNullable(error)
+                    .map(e -> e.getCause() != null ? e.getCause().toString() : e.toString())));
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onRollbackInstalled(RollbackInstalled done) {
+    busy = false;
+    String app = done.request().app();
+    ReleaseNotice current = notices.get(app);
+    Optional<String> error = done.error();
+    if (error.isEmpty()
+        && current != null
+        && current.changedAt() > done.installed().orElseThrow().changedAt()) {
+      error = Optional.of("app '" + app + "' changed elsewhere while it was rolled back here");
+    }
+    if (error.isPresent()) {
+      done.localChangeBefore()
+          .ifPresentOrElse(t -> localChanges.put(app, t), () -> localChanges.remove(app));
+      log.warn("rollback of app '{}' failed: {}", app, error.get());
+      done.request().result().complete(new Rollback.Failed(error.get()));
+      return next();
+    }
+    publish(done.installed().orElseThrow());
+    done.request()
+        .result()
+        .complete(
+            catalog
+                .app(app)
+                .<Rollback>map(a -> new Rollback.RolledBack(a, done.from()))
+                .orElseGet(() -> new Rollback.Failed("app '" + app + "' was removed meanwhile")));
+    return next();
+  }
+
+  /** A rollback waiting for the worker goes first, then whatever the map asks. */
+  private Behavior<Command> next() {
+    RollbackRequested waiting = pendingRollbacks.poll();
+    return waiting != null ? startRollback(waiting) : reconcile();
   }
 
   private Behavior<Command> onRemoved(Removed r) {
@@ -368,6 +555,7 @@ final class ReleaseSpreader {
 
   private Behavior<Command> onReleases(ReleasesChanged c) {
     notices = c.entries();
+    noticesView.set(Map.copyOf(notices));
     return reconcile();
   }
 
@@ -388,8 +576,11 @@ final class ReleaseSpreader {
                     settings.retryInterval(),
                     e),
             () -> log.info("app '{}' is ready here: {}", d.app(), d.target()));
-    // A failure is tried again on the next tick, not at once.
-    return d.error().isPresent() ? Behaviors.same() : reconcile();
+    // A failure is tried again on the next tick, not at once; a waiting rollback goes now.
+    if (d.error().isPresent() && pendingRollbacks.isEmpty()) {
+      return Behaviors.same();
+    }
+    return next();
   }
 
   /** Starts the next piece of work the map asks of this node, if none runs. */
