@@ -85,7 +85,8 @@ public final class Node implements AutoCloseable {
   /**
    * Deploys the app in a directory (its spin.toml and the files it names), never including this
    * node's data directory, should it be inside the app's. In a cluster the release spreads to every
-   * node, as a deploy through the admin API does.
+   * node, as a deploy through the admin API does, unless the cluster already has the app: then this
+   * node follows the cluster's release.
    */
   public DeployedApp deployDirectory(Path dir)
       throws BundleException, FunctionCatalog.DeployException {
@@ -95,7 +96,7 @@ public final class Node implements AutoCloseable {
             .deploy(
                 AppBundle.fromDirectory(
                     dir, started.catalog().settings().bundleLimits(), List.of(dataDir)));
-    started.releaseLog().deployed(app);
+    started.releaseLog().deployedFromDirectory(app);
     return app;
   }
 

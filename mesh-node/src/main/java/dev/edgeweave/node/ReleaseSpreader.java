@@ -51,6 +51,8 @@ import org.apache.pekko.cluster.ddata.typed.javadsl.DistributedData;
 import org.apache.pekko.cluster.ddata.typed.javadsl.Replicator;
 import org.apache.pekko.cluster.ddata.typed.javadsl.ReplicatorMessageAdapter;
 import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.SelfUp;
+import org.apache.pekko.cluster.typed.Subscribe;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -86,13 +88,26 @@ final class ReleaseSpreader {
           MarkReady,
           ReadyChanged,
           RollbackRequested,
-          RollbackInstalled {}
+          RollbackInstalled,
+          DirectoryDeployed,
+          SelfIsUp,
+          ClusterRead {}
 
   /** An operator deployed this release here. */
   record Deployed(DeployedApp app) implements Command {}
 
   /** An operator removed this app here. */
   record Removed(String app) implements Command {}
+
+  /** This node deployed the release from an app directory at its start ({@code weave up DIR}). */
+  record DirectoryDeployed(DeployedApp app) implements Command {}
+
+  private enum SelfIsUp implements Command {
+    INSTANCE
+  }
+
+  /** What a majority of nodes knew of the releases (empty if they did not answer in time). */
+  private record ClusterRead(Optional<Map<String, ReleaseNotice>> entries) implements Command {}
 
   /** An operator asked this node to return the app to its previous release. */
   record RollbackRequested(String app, CompletableFuture<Rollback> result) implements Command {}
@@ -182,6 +197,11 @@ final class ReleaseSpreader {
       @Override
       public void removed(String app) {
         spreader.tell(new Removed(app));
+      }
+
+      @Override
+      public void deployedFromDirectory(DeployedApp app) {
+        spreader.tell(new DirectoryDeployed(app));
       }
     };
   }
@@ -313,6 +333,9 @@ final class ReleaseSpreader {
   private final AtomicReference<Map<String, ReleaseNotice>> noticesView;
   // Rollbacks asked while an install ran; each waits for the worker.
   private final Deque<RollbackRequested> pendingRollbacks = new ArrayDeque<>();
+  // Directory deploys waiting until this node has read what the cluster already has.
+  private final List<DeployedApp> pendingDirectoryDeploys = new ArrayList<>();
+  private boolean clusterRead;
   // What this node last published as ready, per app.
   private final Map<String, String> markedReady = new HashMap<>();
   private final SelfUniqueAddress self;
@@ -358,6 +381,11 @@ final class ReleaseSpreader {
   }
 
   private Behavior<Command> start() {
+    Cluster.get(ctx.getSystem())
+        .subscriptions()
+        .tell(
+            Subscribe.create(
+                ctx.messageAdapter(SelfUp.class, up -> SelfIsUp.INSTANCE), SelfUp.class));
     releases.subscribe(
         RELEASES,
         rsp ->
@@ -372,6 +400,9 @@ final class ReleaseSpreader {
         .onMessage(Tick.class, t -> reconcile())
         .onMessage(Done.class, this::onDone)
         .onMessage(RollbackRequested.class, this::onRollback)
+        .onMessage(DirectoryDeployed.class, this::onDirectoryDeployed)
+        .onMessage(SelfIsUp.class, u -> readCluster())
+        .onMessage(ClusterRead.class, this::onClusterRead)
         .onMessage(RollbackInstalled.class, this::onRollbackInstalled)
         .onMessage(Ignored.class, i -> Behaviors.same())
         .onSignal(
@@ -405,6 +436,63 @@ final class ReleaseSpreader {
     }
     publish(ReleaseNotice.release(app.name(), record, now(app.name()), selfKey, previous, false));
     return Behaviors.same();
+  }
+
+  private Behavior<Command> onDirectoryDeployed(DirectoryDeployed d) {
+    pendingDirectoryDeploys.add(d.app());
+    return clusterRead ? publishDirectoryDeploys(notices) : Behaviors.same();
+  }
+
+  /** Once this node is Up, asks a majority of nodes which releases they know. */
+  private Behavior<Command> readCluster() {
+    releases.askGet(
+        replyTo ->
+            new Replicator.Get<>(
+                RELEASES, new Replicator.ReadMajority(settings.clusterReadTimeout()), replyTo),
+        rsp ->
+            new ClusterRead(
+                rsp instanceof Replicator.GetSuccess<LWWMap<String, ReleaseNotice>> ok
+                    ? Optional.of(ok.get(RELEASES).getEntries())
+                    : rsp instanceof Replicator.NotFound<?>
+                        ? Optional.of(Map.of())
+                        : Optional.empty()));
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onClusterRead(ClusterRead r) {
+    clusterRead = true;
+    if (r.entries().isEmpty()) {
+      log.warn(
+          "a majority of nodes did not say within {} which releases they know; apps from this"
+              + " node's directories are published unless gossip brought them already",
+          settings.clusterReadTimeout());
+    }
+    Map<String, ReleaseNotice> known = new HashMap<>(r.entries().orElse(Map.of()));
+    known.putAll(notices);
+    return publishDirectoryDeploys(known);
+  }
+
+  /**
+   * A directory's app spreads when the cluster does not know the app yet; otherwise the node
+   * follows the cluster's release (or removal), so a node restarted with an old directory rolls
+   * nothing back.
+   */
+  private Behavior<Command> publishDirectoryDeploys(Map<String, ReleaseNotice> known) {
+    for (DeployedApp app : pendingDirectoryDeploys) {
+      ReleaseNotice notice = known.get(app.name());
+      if (notice == null) {
+        onDeployed(new Deployed(app));
+      } else if (notice.removed() || !notice.releaseDigest().equals(app.digest())) {
+        log.warn(
+            "app '{}' from this node's directory is release {}, but the cluster has {}: this node"
+                + " follows the cluster (weave deploy changes an app everywhere)",
+            app.name(),
+            app.digest(),
+            notice.removed() ? "removed it" : "release " + notice.releaseDigest());
+      }
+    }
+    pendingDirectoryDeploys.clear();
+    return reconcile();
   }
 
   private Behavior<Command> onRollback(RollbackRequested r) {

@@ -11,7 +11,8 @@ record SpreadSettings(
     int maxConcurrentUploads,
     Duration fetchTimeout,
     int chunkBytes,
-    Duration retryInterval) {
+    Duration retryInterval,
+    Duration clusterReadTimeout) {
 
   static SpreadSettings fromConfig(Config config) {
     Config c = config.getConfig("edgeweave.spread");
@@ -24,7 +25,8 @@ record SpreadSettings(
             c.getInt("max-concurrent-uploads"),
             c.getDuration("fetch-timeout"),
             (int) Math.min(Integer.MAX_VALUE, c.getBytes("chunk-bytes")),
-            c.getDuration("retry-interval"));
+            c.getDuration("retry-interval"),
+            c.getDuration("cluster-read-timeout"));
     if (s.peerPort < 0 || s.peerPort > 65535) {
       throw new IllegalArgumentException("edgeweave.spread.peer-port must be 0 to 65535");
     }
@@ -34,6 +36,9 @@ record SpreadSettings(
     if (s.chunkBytes < 1 || s.fetchTimeout.isNegative() || s.fetchTimeout.isZero()) {
       throw new IllegalArgumentException(
           "edgeweave.spread chunk-bytes and fetch-timeout must be > 0");
+    }
+    if (s.clusterReadTimeout.isNegative() || s.clusterReadTimeout.isZero()) {
+      throw new IllegalArgumentException("edgeweave.spread.cluster-read-timeout must be > 0");
     }
     if (s.retryInterval.isNegative() || s.retryInterval.isZero()) {
       throw new IllegalArgumentException("edgeweave.spread.retry-interval must be > 0");

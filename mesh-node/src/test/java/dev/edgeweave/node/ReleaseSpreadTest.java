@@ -172,8 +172,9 @@ class ReleaseSpreadTest {
   }
 
   @Test
-  void directoryDeploysSpreadAndARollbackAtTheOtherNodeReturnsBothToThePreviousReleaseOnce()
-      throws Exception {
+  void
+      directoryDeploysSpreadNewAppsOnlyAndARollbackAtTheOtherNodeReturnsBothToThePreviousReleaseOnce()
+          throws Exception {
     Path v1 = release(dir, "rolls", "v1");
     Path v2 = release(dir, "rolls", "v2");
     Path once = release(dir.resolve("once"), "once", "v1");
@@ -184,8 +185,22 @@ class ReleaseSpreadTest {
         // What `weave up DIR` does on the first node spreads like a deploy through the admin API.
         String d1 = first.deployDirectory(v1).digest();
         await("v1 on the second node", () -> ok(digestOn(second, "rolls").equals(d1)));
-        String d2 = first.deployDirectory(v2).digest();
+        HttpResponse<String> deployed =
+            client.send(
+                HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + first.adminPort() + "/v1/apps"))
+                    .header("Authorization", "Bearer admin-token-of-the-spread-test")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(AppBundle.zipDirectory(v2)))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(201, deployed.statusCode(), deployed.body());
+        String d2 = first.catalog().app("rolls").orElseThrow().digest();
         await("v2 on the second node", () -> ok(digestOn(second, "rolls").equals(d2)));
+        // A directory deploy of an app the cluster already has does not replace the cluster's
+        // release (a node restarted with an old directory rolls nothing back): the node follows.
+        second.deployDirectory(v1);
+        await("the second node back on v2", () -> ok(digestOn(second, "rolls").equals(d2)));
+        assertEquals(d2, digestOn(first, "rolls"));
         first.deployDirectory(once);
         await("once on the second node", () -> ok(second.catalog().app("once").isPresent()));
         await(

@@ -16,6 +16,14 @@ public interface ReleaseLog {
   void removed(String app);
 
   /**
+   * The node deployed the app from a directory it was started with ({@code weave up DIR}): it
+   * spreads only if the cluster does not know the app yet.
+   */
+  default void deployedFromDirectory(DeployedApp app) {
+    deployed(app);
+  }
+
+  /**
    * Which cluster member serves which release of the app (member address → release digest), as far
    * as this node has heard; members that left are not listed.
    */
