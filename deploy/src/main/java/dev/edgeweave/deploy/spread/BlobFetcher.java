@@ -59,8 +59,10 @@ public final class BlobFetcher {
       try {
         return fetchFrom(peer, digest, maxBytes);
       } catch (IOException e) {
-        log.warn("blob {} from {} refused: {}", digest, peer, e.getMessage());
-        failures.add(peer + ": " + e.getMessage());
+        // Some failures (a connection reset, a closed stream) carry no message: name the kind.
+        String why = e.getMessage() != null ? e.getMessage() : e.toString();
+        log.warn("blob {} from {} refused: {}", digest, peer, why);
+        failures.add(peer + ": " + why);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new IOException("interrupted while pulling blob " + digest, e);
