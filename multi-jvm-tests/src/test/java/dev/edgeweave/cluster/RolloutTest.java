@@ -45,6 +45,8 @@ class RolloutTest {
           .location("us", 2)
           .setting("edgeweave.spread.secret", "rollout-test-cluster-secret")
           .setting("edgeweave.spread.fetch-timeout", "15s")
+          // This class starts nodes five times; on a loaded machine binding can pass 10 s.
+          .setting("edgeweave.node.bind-timeout", "60s")
           .build();
 
   @TempDir static Path apps;
