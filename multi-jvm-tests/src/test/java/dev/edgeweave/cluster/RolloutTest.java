@@ -250,8 +250,10 @@ class RolloutTest {
     WeaveNode puller = cluster.node("us-1");
     byte[] big = random(3);
     String bigDigest = sha256(big);
-    // Frozen before the deploy: us-1's pull from it opens and then waits for bytes that do not
-    // come (a 2 MB transfer on loopback is otherwise over before a kill could land in it).
+    // Frozen before the deploy: a pull us-1 starts from it waits for bytes that do not come until
+    // the kill cuts it (a 2 MB transfer on loopback is otherwise over before a kill could land in
+    // it). If us-1 learns of the release only after the kill, its pull is refused at connect
+    // instead; the test prints which happened.
     cluster.pause(peer);
     String heavy =
         digestOf(cluster.deploy(cluster.node("eu-1"), app("heavy", "v1", "heavy.bin", big)));
@@ -268,6 +270,6 @@ class RolloutTest {
     failed.forEach(l -> System.out.println("  " + l.substring(l.indexOf("from"))));
     assertTrue(
         failed.stream().anyMatch(l -> !l.contains("answered 404")),
-        "us-1 should log the pull from us-2 that the kill cut: " + failed);
+        "us-1 should log its failed pull from us-2: " + failed);
   }
 }
