@@ -48,6 +48,7 @@ import org.slf4j.LoggerFactory;
  * dataDir/
  *   blobs/sha256/&lt;hex&gt;   modules, files and release records, named by their SHA-256
  *   apps/&lt;name&gt;          "&lt;release digest&gt; &lt;deployed at, epoch millis&gt;": the current release
+ *   previous/&lt;name&gt;      "&lt;release digest&gt;": the release the current one replaced, kept for a rollback
  *   tmp/                  files being written; moved into place atomically
  * </pre>
  *
@@ -55,7 +56,8 @@ import org.slf4j.LoggerFactory;
  * app whose blobs are missing or corrupted fails to load, see {@link #loadFailures()}, while the
  * others load), and again whenever it is read. {@link #remove(String)} drops the app but leaves its
  * blobs: another app or a draining release may share them; {@link #collectGarbage} deletes those no
- * app refers to any more. Thread-safe.
+ * app, nor the release an app replaced (what a rollback returns to), refers to any more.
+ * Thread-safe.
  */
 public final class AppRepository {
 
@@ -68,13 +70,24 @@ public final class AppRepository {
   /** Where files are written before being moved into place, below the data directory. */
   public static final String TMP_DIR = "tmp";
 
+  /** Where each app's previous release is named, below the data directory. */
+  public static final String PREVIOUS_DIR = "previous";
+
+  /**
+   * Default bound on a release record's serialized size: records are gossiped to every node inside
+   * Pekko's Artery frames (256 KiB), beside the other apps' records.
+   */
+  public static final int DEFAULT_MAX_RECORD_BYTES = 64 * 1024;
+
   private static final Logger log = LoggerFactory.getLogger(AppRepository.class);
 
   private final Path dataDir;
   private final Path blobs;
   private final Path appsDir;
   private final Path tmp;
+  private final Path previousDir;
   private final BundleLimits limits;
+  private final int maxRecordBytes;
   private final Map<String, DeployedApp> apps = new ConcurrentHashMap<>();
   private final Map<String, String> failures = new ConcurrentHashMap<>();
   // Serialises the last step of deploy/remove so the pointer on disk and the map agree.
@@ -82,12 +95,14 @@ public final class AppRepository {
   // Deploys write blobs before their pointer refers to them: garbage collection waits for them.
   private final ReentrantReadWriteLock blobsInUse = new ReentrantReadWriteLock();
 
-  private AppRepository(Path dataDir, BundleLimits limits) {
+  private AppRepository(Path dataDir, BundleLimits limits, int maxRecordBytes) {
     this.dataDir = dataDir;
     this.blobs = dataDir.resolve(BLOBS_DIR);
     this.appsDir = dataDir.resolve(APPS_DIR);
     this.tmp = dataDir.resolve(TMP_DIR);
+    this.previousDir = dataDir.resolve(PREVIOUS_DIR);
     this.limits = limits;
+    this.maxRecordBytes = maxRecordBytes;
   }
 
   /** Opens (creating if needed) the store in {@code dataDir} with the default limits. */
@@ -100,12 +115,25 @@ public final class AppRepository {
    * cannot be loaded is logged and listed in {@link #loadFailures()}; it does not stop the others.
    */
   public static AppRepository open(Path dataDir, BundleLimits limits) throws IOException {
+    return open(dataDir, limits, DEFAULT_MAX_RECORD_BYTES);
+  }
+
+  /**
+   * As {@link #open(Path, BundleLimits)}, refusing to deploy an app whose release record would
+   * exceed {@code maxRecordBytes} (records are gossiped to every node, so they must stay small).
+   */
+  public static AppRepository open(Path dataDir, BundleLimits limits, int maxRecordBytes)
+      throws IOException {
     Objects.requireNonNull(dataDir, "dataDir");
     Objects.requireNonNull(limits, "limits");
-    AppRepository repo = new AppRepository(dataDir, limits);
+    if (maxRecordBytes < 1) {
+      throw new IllegalArgumentException("maxRecordBytes must be at least 1");
+    }
+    AppRepository repo = new AppRepository(dataDir, limits, maxRecordBytes);
     Files.createDirectories(repo.blobs);
     Files.createDirectories(repo.appsDir);
     Files.createDirectories(repo.tmp);
+    Files.createDirectories(repo.previousDir);
     repo.clearTmp();
     repo.loadAll();
     return repo;
@@ -113,32 +141,50 @@ public final class AppRepository {
 
   /**
    * Stores the bundle's files and a release record, then points the app's name at it; a redeploy of
-   * the same name replaces the app.
+   * the same name replaces the app, and the release it replaced is kept as its previous one.
    *
    * @throws BundleException if the bundle is over this repository's limits (it could not be read
-   *     back)
+   *     back), or its release record over the record bound
    * @throws IOException if the disk write fails; the previous release, if any, stays in place
    */
   public DeployedApp deploy(AppBundle bundle) throws BundleException, IOException {
     Objects.requireNonNull(bundle, "bundle");
     checkLimits(bundle);
+    Map<String, String> fileDigests = new TreeMap<>();
+    for (Map.Entry<String, byte[]> f : bundle.files().entrySet()) {
+      fileDigests.put(f.getKey(), Digests.sha256(f.getValue()));
+    }
+    Map<String, String> moduleDigests = new TreeMap<>();
+    bundle.components().forEach((id, c) -> moduleDigests.put(id, fileDigests.get(c.source())));
+    byte[] recordBytes =
+        serialize(
+            ReleaseRecord.newBuilder()
+                .setAppName(bundle.name())
+                .setManifestToml(bundle.manifestText())
+                .putAllComponentModules(moduleDigests)
+                .putAllFiles(fileDigests)
+                .build());
+    if (recordBytes.length > maxRecordBytes) {
+      // Checked before anything is written: the record is what every node is told of the app.
+      throw new BundleException(
+          "app '"
+              + bundle.name()
+              + "': its release record (the manifest and a digest for each of its "
+              + fileDigests.size()
+              + " files) is "
+              + recordBytes.length
+              + " bytes, over the "
+              + maxRecordBytes
+              + " bytes every node can be sent (edgeweave.spread.max-record-bytes); use fewer"
+              + " files, e.g. pack static files into one archive");
+    }
     blobsInUse.readLock().lock();
     try {
-      Map<String, String> fileDigests = new TreeMap<>();
       for (Map.Entry<String, byte[]> f : bundle.files().entrySet()) {
-        fileDigests.put(f.getKey(), putBlob(f.getValue()));
+        putBlob(fileDigests.get(f.getKey()), f.getValue());
       }
-      Map<String, String> moduleDigests = new TreeMap<>();
-      bundle.components().forEach((id, c) -> moduleDigests.put(id, fileDigests.get(c.source())));
       Instant deployedAt = Instant.now().truncatedTo(ChronoUnit.MILLIS);
-      ReleaseRecord record =
-          ReleaseRecord.newBuilder()
-              .setAppName(bundle.name())
-              .setManifestToml(bundle.manifestText())
-              .putAllComponentModules(moduleDigests)
-              .putAllFiles(fileDigests)
-              .build();
-      String digest = putBlob(serialize(record));
+      String digest = putBlob(Digests.sha256(recordBytes), recordBytes);
       Map<String, DeployedComponent> components = new LinkedHashMap<>();
       for (BundledComponent c : bundle.components().values()) {
         Map<String, String> files = new LinkedHashMap<>();
@@ -155,6 +201,12 @@ public final class AppRepository {
           new DeployedApp(
               bundle.name(), digest, bundle.manifest(), bundle.routes(), components, deployedAt);
       synchronized (commitLock) {
+        DeployedApp replaced = apps.get(app.name());
+        if (replaced != null && !replaced.digest().equals(digest)) {
+          writeAtomically(
+              previousDir.resolve(app.name()),
+              (replaced.digest() + "\n").getBytes(StandardCharsets.US_ASCII));
+        }
         writeAtomically(
             appsDir.resolve(bundle.name()),
             (digest + " " + deployedAt.toEpochMilli() + "\n").getBytes(StandardCharsets.US_ASCII));
@@ -179,9 +231,29 @@ public final class AppRepository {
   }
 
   /**
-   * Deletes every blob that no app on disk refers to (its release record, modules and files),
-   * except those of the releases {@code alsoKeep} gives (releases still draining), asked while no
-   * deploy is writing blobs.
+   * The release the app's current one replaced on this node (a rollback's target), if any: its
+   * record and blobs are kept while it is the previous release, when this node held them.
+   */
+  public Optional<String> previous(String name) {
+    Objects.requireNonNull(name, "name");
+    if (!apps.containsKey(name)) {
+      return Optional.empty();
+    }
+    try {
+      String digest = Files.readString(previousDir.resolve(name), StandardCharsets.US_ASCII).trim();
+      return Digests.isSha256(digest) ? Optional.of(digest) : Optional.empty();
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    } catch (IOException | java.nio.file.InvalidPathException e) {
+      log.warn("cannot read the previous release of '{}': {}", name, e.toString());
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * Deletes every blob that no app on disk refers to (its release record, modules and files) nor
+   * the previous release of an app, except those of the releases {@code alsoKeep} gives (releases
+   * still draining), asked while no deploy is writing blobs.
    *
    * @return how many blobs were deleted
    */
@@ -210,6 +282,21 @@ public final class AppRepository {
           keep.addAll(ReleaseRecord.parseFrom(readBlob(digest)).getFilesMap().values());
         } catch (IOException e) {
           log.debug("app '{}' keeps no blobs: {}", name, e.getMessage());
+        }
+      }
+      List<Path> previousPointers = new ArrayList<>();
+      try (DirectoryStream<Path> dir = Files.newDirectoryStream(previousDir)) {
+        dir.forEach(previousPointers::add);
+      }
+      for (Path pointer : previousPointers) {
+        // What a rollback returns to, if this node holds it.
+        try {
+          String digest = Files.readString(pointer, StandardCharsets.US_ASCII).trim();
+          ReleaseRecord record = ReleaseRecord.parseFrom(readBlob(digest));
+          keep.add(digest);
+          keep.addAll(record.getFilesMap().values());
+        } catch (IOException e) {
+          log.debug("previous release of '{}' keeps no blobs: {}", pointer, e.getMessage());
         }
       }
       int deleted = 0;
@@ -253,6 +340,9 @@ public final class AppRepository {
       boolean known = apps.remove(name) != null;
       boolean failed = failures.remove(name) != null;
       boolean deleted = (known || failed) && Files.deleteIfExists(appsDir.resolve(name));
+      if (known || failed) {
+        Files.deleteIfExists(previousDir.resolve(name));
+      }
       if (known || failed) {
         log.info("removed app '{}'", name);
       }
@@ -377,8 +467,7 @@ public final class AppRepository {
   }
 
   /** Stores {@code bytes} under their digest unless an intact copy is already there. */
-  private String putBlob(byte[] bytes) throws IOException {
-    String digest = Digests.sha256(bytes);
+  private String putBlob(String digest, byte[] bytes) throws IOException {
     Path path = blobs.resolve(digest);
     if (Files.isRegularFile(path)) {
       try {

@@ -317,10 +317,19 @@ class AppRepositoryTest {
     for (String b : v1.blobs()) {
       assertTrue(Files.exists(blob(b)), b);
     }
-    // v1 done: its release record goes; what the blog shares with it stays.
+    // v1 done draining but still shop's previous release (a rollback's target): all of it stays.
+    assertEquals(0, repo.collectGarbage(List::of));
+    assertEquals(Optional.of(v1.digest()), repo.previous("shop"));
+    // Replaced as the previous release by v2: v1's release record goes; what the blog shares stays.
+    DeployedApp v3 = repo.deploy(bundle("shop", "v3"));
+    assertEquals(Optional.of(v2.digest()), repo.previous("shop"));
     assertEquals(1, repo.collectGarbage(List::of));
     assertFalse(Files.exists(blob(v1.digest())));
+    for (String b : v2.blobs()) {
+      assertTrue(Files.exists(blob(b)), b);
+    }
     repo.remove("shop");
+    assertEquals(Optional.empty(), repo.previous("shop"));
     repo.collectGarbage(List::of);
 
     java.util.Set<String> left = new java.util.TreeSet<>();
@@ -330,6 +339,49 @@ class AppRepositoryTest {
     assertEquals(blog.blobs(), left);
     assertFalse(Files.exists(blob(v2.digest())));
     assertFalse(Files.exists(blob(v2.components().get("web").moduleDigest())));
+    assertFalse(Files.exists(blob(v3.digest())));
     assertEquals(Map.of(), AppRepository.open(data).loadFailures());
+  }
+
+  @Test
+  void thePreviousReleaseShouldSurviveARestartAndARedeployOfTheSameFiles() throws Exception {
+    AppRepository repo = AppRepository.open(data);
+    DeployedApp v1 = repo.deploy(bundle("shop", "v1"));
+    assertEquals(Optional.empty(), repo.previous("shop"));
+    repo.deploy(bundle("shop", "v2"));
+    repo.deploy(bundle("shop", "v2"));
+
+    AppRepository reopened = AppRepository.open(data);
+    reopened.collectGarbage(List::of);
+
+    assertEquals(Optional.of(v1.digest()), reopened.previous("shop"));
+    for (String b : v1.blobs()) {
+      assertArrayEquals(Files.readAllBytes(blob(b)), reopened.blob(b), b);
+    }
+  }
+
+  @Test
+  void aReleaseRecordOverTheBoundShouldBeRefusedBeforeAnythingIsStored() throws Exception {
+    Path dir = Files.createDirectories(apps.resolve("many"));
+    Map<String, Object> files = new java.util.HashMap<>();
+    files.put("spin.toml", Fixtures.manifest("many", "/...", "files = [\"static/*\"]"));
+    files.put("web.wasm", Fixtures.module("many"));
+    for (int i = 0; i < 40; i++) {
+      files.put("static/file-with-a-rather-long-name-" + i + ".txt", "content " + i);
+    }
+    Fixtures.writeApp(dir, files);
+    AppBundle bundle = AppBundle.fromDirectory(dir);
+    // 40 files of about 100 bytes each in the record: over 2 KiB, under 8 KiB.
+    AppRepository small = AppRepository.open(data, BundleLimits.defaults(), 2048);
+
+    BundleException e = assertThrows(BundleException.class, () -> small.deploy(bundle));
+
+    assertTrue(e.getMessage().contains("edgeweave.spread.max-record-bytes"), e.getMessage());
+    assertTrue(e.getMessage().contains("over the 2048 bytes"), e.getMessage());
+    assertEquals(List.of(), small.list());
+    try (var blobs = Files.list(data.resolve(AppRepository.BLOBS_DIR))) {
+      assertEquals(0, blobs.count());
+    }
+    AppRepository.open(data, BundleLimits.defaults(), 8192).deploy(bundle);
   }
 }

@@ -4,7 +4,9 @@ import dev.edgeweave.deploy.AppBundle;
 import dev.edgeweave.deploy.BundleException;
 import dev.edgeweave.deploy.DeployedApp;
 import dev.edgeweave.deploy.HttpTrigger;
+import dev.edgeweave.deploy.spread.Readiness;
 import dev.edgeweave.deploy.spread.ReleaseLog;
+import dev.edgeweave.deploy.spread.Rollback;
 import dev.edgeweave.sharding.FunctionCatalog;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -15,6 +17,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
@@ -32,9 +35,10 @@ import org.apache.pekko.stream.Materializer;
  *
  * <pre>
  * POST   /v1/apps          body: the app bundle (zip)   201 + the app, 400 + why
- * GET    /v1/apps          the deployed apps
- * GET    /v1/apps/{name}   one app
+ * GET    /v1/apps          the deployed apps, each with its readiness over the cluster
+ * GET    /v1/apps/{name}   one app, with its readiness and which member serves which release
  * DELETE /v1/apps/{name}   204, or 404
+ * POST   /v1/apps/{name}/rollback   200 + the app back on its previous release, 404, 409 + why
  * GET    /v1/status        this node: apps, cluster members as it sees them, entities it runs
  * /v1/apps/{name}/kv/...   an app's key-value stores ({@link KvAdminRoutes})
  * </pre>
@@ -42,6 +46,7 @@ import org.apache.pekko.stream.Materializer;
 public final class AdminApi implements Function<HttpRequest, CompletionStage<HttpResponse>> {
 
   private static final String APPS = "/v1/apps";
+  private static final String ROLLBACK = "/rollback";
 
   private final ActorSystem<?> system;
   private final FunctionCatalog catalog;
@@ -92,10 +97,35 @@ public final class AdminApi implements Function<HttpRequest, CompletionStage<Htt
       return deploy(request);
     }
     request.discardEntityBytes(materializer);
+    if (path.startsWith(APPS + "/")
+        && path.endsWith(ROLLBACK)
+        && path.length() > APPS.length() + 1 + ROLLBACK.length()
+        && method.equals(HttpMethods.POST)) {
+      return rollback(
+          path.substring(APPS.length() + 1, path.length() - ROLLBACK.length()), wantsText(request));
+    }
+    boolean text = wantsText(request);
     if (path.equals(APPS) && method.equals(HttpMethods.GET)) {
+      if (text) {
+        StringBuilder out = new StringBuilder();
+        for (DeployedApp app : catalog.apps()) {
+          out.append(
+              String.format(
+                  "%-24s %s  %s%n",
+                  app.name(),
+                  app.digest().substring(0, 12),
+                  releaseLog
+                      .readiness(app.name(), app.digest())
+                      .map(Readiness::summary)
+                      .orElse("served here")));
+        }
+        return done(PublicIngress.text(StatusCodes.OK, out.toString().stripTrailing()));
+      }
       List<Object> apps = new ArrayList<>();
       for (DeployedApp app : catalog.apps()) {
-        apps.add(describe(app));
+        Map<String, Object> described = describe(app);
+        addReadiness(described, app);
+        apps.add(described);
       }
       return done(json(StatusCodes.OK, Map.of("apps", apps)));
     }
@@ -107,7 +137,12 @@ public final class AdminApi implements Function<HttpRequest, CompletionStage<Htt
                 .app(name)
                 .map(
                     app -> {
+                      if (text) {
+                        return PublicIngress.text(
+                            StatusCodes.OK, describeText(app).stripTrailing());
+                      }
                       Map<String, Object> described = describe(app);
+                      addReadiness(described, app);
                       // Which members serve which release: "ready" once it equals this digest.
                       described.put("rollout", releaseLog.rollout(app.name()));
                       return json(StatusCodes.OK, described);
@@ -180,6 +215,122 @@ public final class AdminApi implements Function<HttpRequest, CompletionStage<Htt
     } catch (BundleException | FunctionCatalog.DeployException e) {
       return PublicIngress.text(StatusCodes.BAD_REQUEST, "deploy refused: " + e.getMessage());
     }
+  }
+
+  private CompletionStage<HttpResponse> rollback(String name, boolean text) {
+    return releaseLog
+        .rollback(name)
+        .toCompletableFuture()
+        .orTimeout(settings.deployTimeout().toMillis(), TimeUnit.MILLISECONDS)
+        .thenApply(
+            outcome -> {
+              if (outcome instanceof Rollback.RolledBack back && text) {
+                return PublicIngress.text(
+                    StatusCodes.OK,
+                    "rolled back from release "
+                        + back.from()
+                        + "; the other nodes follow\n"
+                        + describeText(back.app()).stripTrailing());
+              }
+              if (outcome instanceof Rollback.RolledBack back) {
+                Map<String, Object> described = describe(back.app());
+                described.put("rolledBackFrom", back.from());
+                return json(StatusCodes.OK, described);
+              }
+              if (outcome instanceof Rollback.NoSuchApp) {
+                return PublicIngress.text(StatusCodes.NOT_FOUND, "no app named '" + name + "'");
+              }
+              if (outcome instanceof Rollback.NothingToRollBack nothing) {
+                return PublicIngress.text(
+                    StatusCodes.CONFLICT, "nothing to roll back: " + nothing.reason());
+              }
+              return PublicIngress.text(
+                  StatusCodes.SERVICE_UNAVAILABLE,
+                  "rollback failed: " + ((Rollback.Failed) outcome).reason());
+            })
+        .exceptionally(
+            error ->
+                PublicIngress.text(
+                    StatusCodes.SERVICE_UNAVAILABLE,
+                    "rollback of '"
+                        + name
+                        + "' did not finish within "
+                        + settings.deployTimeout().toMillis()
+                        + " ms: "
+                        + error));
+  }
+
+  /** A client asking for text/plain (the CLI) gets lines for people, not JSON. */
+  private static boolean wantsText(HttpRequest request) {
+    return request
+        .getHeader("Accept")
+        .map(h -> h.value().contains("text/plain") && !h.value().contains("application/json"))
+        .orElse(false);
+  }
+
+  private String describeText(DeployedApp app) {
+    StringBuilder out = new StringBuilder();
+    out.append("app ")
+        .append(app.name())
+        .append(app.manifest().version().isEmpty() ? "" : " " + app.manifest().version())
+        .append(", release ")
+        .append(app.digest())
+        .append(", deployed here ")
+        .append(app.deployedAt())
+        .append('\n');
+    for (HttpTrigger t : app.manifest().triggers()) {
+      out.append("  route ").append(t.route()).append(" -> ").append(t.componentId()).append('\n');
+    }
+    releaseLog
+        .readiness(app.name(), app.digest())
+        .ifPresent(
+            r -> {
+              out.append(r.summary()).append(" (release ").append(r.release()).append(")\n");
+              for (Readiness.Member m : r.members()) {
+                out.append(
+                    String.format(
+                        "  %-10s %-40s %s%n",
+                        m.location(),
+                        m.address(),
+                        m.serving().equals(r.release())
+                            ? "ready"
+                            : m.serving().isEmpty()
+                                ? "not serving it yet"
+                                : "serves release " + m.serving().substring(0, 12)));
+              }
+            });
+    for (String warning : app.routes().warnings()) {
+      out.append("warning: ").append(warning).append('\n');
+    }
+    return out.toString();
+  }
+
+  /** How far the app's release has spread: "ready on 3/4 nodes, 2/2 locations". */
+  private void addReadiness(Map<String, Object> described, DeployedApp app) {
+    releaseLog
+        .readiness(app.name(), app.digest())
+        .ifPresent(r -> described.put("readiness", readiness(r)));
+  }
+
+  private static Map<String, Object> readiness(Readiness r) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("release", r.release());
+    out.put("readyNodes", r.readyNodes());
+    out.put("nodes", r.nodes());
+    out.put("readyLocations", r.readyLocations());
+    out.put("locations", r.locations());
+    out.put("summary", r.summary());
+    List<Object> members = new ArrayList<>();
+    for (Readiness.Member m : r.members()) {
+      Map<String, Object> member = new LinkedHashMap<>();
+      member.put("address", m.address());
+      member.put("location", m.location());
+      member.put("serving", m.serving());
+      member.put("ready", m.serving().equals(r.release()));
+      members.add(member);
+    }
+    out.put("members", members);
+    return out;
   }
 
   private HttpResponse remove(String name) {

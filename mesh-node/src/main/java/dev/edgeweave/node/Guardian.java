@@ -5,6 +5,8 @@ import dev.edgeweave.deploy.AppRepository;
 import dev.edgeweave.deploy.spread.BlobPeerServer;
 import dev.edgeweave.deploy.spread.PeerTls;
 import dev.edgeweave.deploy.spread.PulledBlobs;
+import dev.edgeweave.deploy.spread.ReleaseLog;
+import dev.edgeweave.deploy.spread.ReleaseNotice;
 import dev.edgeweave.ingress.AdminApi;
 import dev.edgeweave.ingress.AdminSettings;
 import dev.edgeweave.ingress.IngressSettings;
@@ -48,7 +50,8 @@ final class Guardian {
       InetSocketAddress publicAddress,
       InetSocketAddress adminAddress,
       FunctionCatalog catalog,
-      String adminToken) {}
+      String adminToken,
+      ReleaseLog releaseLog) {}
 
   private Guardian() {}
 
@@ -117,11 +120,14 @@ final class Guardian {
                               + ":"
                               + b.address().getPort()));
           AtomicReference<Map<String, String>> readyView = new AtomicReference<>(Map.of());
+          AtomicReference<Map<String, ReleaseNotice>> noticesView = new AtomicReference<>(Map.of());
           ActorRef<ReleaseSpreader.Command> spreader =
               ctx.spawn(
                   ReleaseSpreader.create(
-                      catalog, repository, spread, blobServerUri, readyView, pulled),
+                      catalog, repository, spread, blobServerUri, readyView, noticesView, pulled),
                   "release-spreader");
+          ReleaseLog releaseLog =
+              ReleaseSpreader.logTo(spreader, system, readyView, noticesView, blobServer);
 
           IngressSettings ingress = IngressSettings.fromConfig(config);
           AdminSettings admin = AdminSettings.fromConfig(config, adminToken);
@@ -131,12 +137,7 @@ final class Guardian {
                   .bind(new PublicIngress(system, catalog, ingress));
           CompletionStage<ServerBinding> adminBinding =
               http.newServerAt(admin.host(), admin.port())
-                  .bind(
-                      new AdminApi(
-                          system,
-                          catalog,
-                          admin,
-                          ReleaseSpreader.logTo(spreader, system, readyView, blobServer)));
+                  .bind(new AdminApi(system, catalog, admin, releaseLog));
 
           Optional<BlobPeerServer> closeBlobServer = blobServer;
           CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);
@@ -147,7 +148,8 @@ final class Guardian {
                   (p, a) -> {
                     p.addToCoordinatedShutdown(unbindDeadline, system);
                     a.addToCoordinatedShutdown(unbindDeadline, system);
-                    return new Started(p.localAddress(), a.localAddress(), catalog, adminToken);
+                    return new Started(
+                        p.localAddress(), a.localAddress(), catalog, adminToken, releaseLog);
                   })
               .whenComplete(
                   (s, error) -> {

@@ -66,7 +66,11 @@ public final class Node implements AutoCloseable {
     try {
       repository =
           AppRepository.open(
-              dataDir.resolve("apps"), FunctionSettings.fromConfig(config).bundleLimits());
+              dataDir.resolve("apps"),
+              FunctionSettings.fromConfig(config).bundleLimits(),
+              (int)
+                  Math.min(
+                      Integer.MAX_VALUE, config.getBytes("edgeweave.spread.max-record-bytes")));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open the app store in " + dataDir, e);
     }
@@ -89,15 +93,20 @@ public final class Node implements AutoCloseable {
 
   /**
    * Deploys the app in a directory (its spin.toml and the files it names), never including this
-   * node's data directory, should it be inside the app's.
+   * node's data directory, should it be inside the app's. In a cluster the release spreads to every
+   * node, as a deploy through the admin API does, unless the cluster already has the app: then this
+   * node follows the cluster's release.
    */
   public DeployedApp deployDirectory(Path dir)
       throws BundleException, FunctionCatalog.DeployException {
-    return started
-        .catalog()
-        .deploy(
-            AppBundle.fromDirectory(
-                dir, started.catalog().settings().bundleLimits(), List.of(dataDir)));
+    DeployedApp app =
+        started
+            .catalog()
+            .deploy(
+                AppBundle.fromDirectory(
+                    dir, started.catalog().settings().bundleLimits(), List.of(dataDir)));
+    started.releaseLog().deployedFromDirectory(app);
+    return app;
   }
 
   public int publicPort() {

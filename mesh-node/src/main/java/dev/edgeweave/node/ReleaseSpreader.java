@@ -9,14 +9,18 @@ import dev.edgeweave.deploy.spread.BlobPeerServer;
 import dev.edgeweave.deploy.spread.BlobUploads;
 import dev.edgeweave.deploy.spread.FetchOrder;
 import dev.edgeweave.deploy.spread.PulledBlobs;
+import dev.edgeweave.deploy.spread.Readiness;
 import dev.edgeweave.deploy.spread.ReleaseLog;
 import dev.edgeweave.deploy.spread.ReleaseNotice;
+import dev.edgeweave.deploy.spread.Rollback;
 import dev.edgeweave.sharding.FunctionCatalog;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -27,6 +31,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicReference;
@@ -39,6 +44,8 @@ import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.Member;
+import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.ddata.Key;
 import org.apache.pekko.cluster.ddata.LWWMap;
 import org.apache.pekko.cluster.ddata.LWWMapKey;
@@ -48,6 +55,8 @@ import org.apache.pekko.cluster.ddata.typed.javadsl.DistributedData;
 import org.apache.pekko.cluster.ddata.typed.javadsl.Replicator;
 import org.apache.pekko.cluster.ddata.typed.javadsl.ReplicatorMessageAdapter;
 import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.SelfUp;
+import org.apache.pekko.cluster.typed.Subscribe;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,7 +64,8 @@ import org.slf4j.LoggerFactory;
  * Spreads releases: publishes each deploy and removal made on this node into a replicated map (app
  * name → {@link ReleaseNotice}), and brings this node to what the map says — pulling the blobs it
  * lacks from its peers, installing and compiling the release through the catalog, removing removed
- * apps. One install at a time, off the actor's thread; what fails is tried again later.
+ * apps. A rollback asked of this node installs the previous release here, then publishes it like a
+ * deploy. One install at a time, off the actor's thread; what fails is tried again later.
  */
 final class ReleaseSpreader {
 
@@ -80,13 +90,39 @@ final class ReleaseSpreader {
           Done,
           Ignored,
           MarkReady,
-          ReadyChanged {}
+          ReadyChanged,
+          RollbackRequested,
+          RollbackInstalled,
+          DirectoryDeployed,
+          SelfIsUp,
+          ClusterRead {}
 
   /** An operator deployed this release here. */
   record Deployed(DeployedApp app) implements Command {}
 
   /** An operator removed this app here. */
   record Removed(String app) implements Command {}
+
+  /** This node deployed the release from an app directory at its start ({@code weave up DIR}). */
+  record DirectoryDeployed(DeployedApp app) implements Command {}
+
+  private enum SelfIsUp implements Command {
+    INSTANCE
+  }
+
+  /** What a majority of nodes knew of the releases (empty if they did not answer in time). */
+  private record ClusterRead(Optional<Map<String, ReleaseNotice>> entries) implements Command {}
+
+  /** An operator asked this node to return the app to its previous release. */
+  record RollbackRequested(String app, CompletableFuture<Rollback> result) implements Command {}
+
+  private record RollbackInstalled(
+      RollbackRequested request,
+      String from,
+      Optional<Long> localChangeBefore,
+      Optional<ReleaseNotice> installed,
+      Optional<String> error)
+      implements Command {}
 
   private record ReleasesChanged(Map<String, ReleaseNotice> entries) implements Command {}
 
@@ -111,11 +147,36 @@ final class ReleaseSpreader {
       ActorRef<Command> spreader,
       ActorSystem<?> system,
       AtomicReference<Map<String, String>> readyView,
+      AtomicReference<Map<String, ReleaseNotice>> noticesView,
       Optional<BlobPeerServer> blobServer) {
     return new ReleaseLog() {
       @Override
       public Optional<BlobUploads> blobUploads() {
         return blobServer.map(BlobPeerServer::uploads);
+      }
+
+      @Override
+      public Optional<Readiness> readiness(String app, String servedHere) {
+        ReleaseNotice notice = noticesView.get().get(app);
+        String release = notice != null && !notice.removed() ? notice.releaseDigest() : servedHere;
+        Map<String, String> ready = readyView.get();
+        List<Readiness.Member> members = new ArrayList<>();
+        for (Member m : Cluster.get(system).state().getMembers()) {
+          if (m.status() == MemberStatus.up() || m.status() == MemberStatus.weaklyUp()) {
+            String address = m.address().toString();
+            members.add(
+                new Readiness.Member(
+                    address, m.dataCenter(), ready.getOrDefault(address + " " + app, "")));
+          }
+        }
+        return Optional.of(Readiness.of(release, members));
+      }
+
+      @Override
+      public CompletionStage<Rollback> rollback(String app) {
+        CompletableFuture<Rollback> result = new CompletableFuture<>();
+        spreader.tell(new RollbackRequested(app, result));
+        return result;
       }
 
       @Override
@@ -147,6 +208,11 @@ final class ReleaseSpreader {
       public void removed(String app) {
         spreader.tell(new Removed(app));
       }
+
+      @Override
+      public void deployedFromDirectory(DeployedApp app) {
+        spreader.tell(new DirectoryDeployed(app));
+      }
     };
   }
 
@@ -156,6 +222,7 @@ final class ReleaseSpreader {
       SpreadSettings settings,
       Optional<URI> selfBlobServer,
       AtomicReference<Map<String, String>> readyView,
+      AtomicReference<Map<String, ReleaseNotice>> noticesView,
       PulledBlobs pulled) {
     return Behaviors.setup(
         ctx -> {
@@ -171,7 +238,14 @@ final class ReleaseSpreader {
                             timers.startTimerWithFixedDelay(
                                 Tick.INSTANCE, settings.retryInterval());
                             return new ReleaseSpreader(
-                                    ctx, catalog, repository, settings, releases, ready, pulled)
+                                    ctx,
+                                    catalog,
+                                    repository,
+                                    settings,
+                                    releases,
+                                    ready,
+                                    noticesView,
+                                    pulled)
                                 .start();
                           }));
         });
@@ -269,6 +343,12 @@ final class ReleaseSpreader {
   private final SpreadSettings settings;
   private final ReplicatorMessageAdapter<Command, LWWMap<String, ReleaseNotice>> releases;
   private final ActorRef<Command> ready;
+  private final AtomicReference<Map<String, ReleaseNotice>> noticesView;
+  // Rollbacks asked while an install ran; each waits for the worker.
+  private final Deque<RollbackRequested> pendingRollbacks = new ArrayDeque<>();
+  // Directory deploys waiting until this node has read what the cluster already has.
+  private final List<DeployedApp> pendingDirectoryDeploys = new ArrayList<>();
+  private boolean clusterRead;
   // What this node last published as ready, per app.
   private final Map<String, String> markedReady = new HashMap<>();
   private final SelfUniqueAddress self;
@@ -292,10 +372,12 @@ final class ReleaseSpreader {
       SpreadSettings settings,
       ReplicatorMessageAdapter<Command, LWWMap<String, ReleaseNotice>> releases,
       ActorRef<Command> ready,
+      AtomicReference<Map<String, ReleaseNotice>> noticesView,
       PulledBlobs pulled) {
     this.ctx = ctx;
     this.pulled = pulled;
     this.ready = ready;
+    this.noticesView = noticesView;
     this.catalog = catalog;
     this.repository = repository;
     this.settings = settings;
@@ -322,6 +404,11 @@ final class ReleaseSpreader {
   }
 
   private Behavior<Command> start() {
+    Cluster.get(ctx.getSystem())
+        .subscriptions()
+        .tell(
+            Subscribe.create(
+                ctx.messageAdapter(SelfUp.class, up -> SelfIsUp.INSTANCE), SelfUp.class));
     releases.subscribe(
         RELEASES,
         rsp ->
@@ -335,11 +422,18 @@ final class ReleaseSpreader {
         .onMessage(PeersChanged.class, this::onPeers)
         .onMessage(Tick.class, t -> reconcile())
         .onMessage(Done.class, this::onDone)
+        .onMessage(RollbackRequested.class, this::onRollback)
+        .onMessage(DirectoryDeployed.class, this::onDirectoryDeployed)
+        .onMessage(SelfIsUp.class, u -> readCluster())
+        .onMessage(ClusterRead.class, this::onClusterRead)
+        .onMessage(RollbackInstalled.class, this::onRollbackInstalled)
         .onMessage(Ignored.class, i -> Behaviors.same())
         .onSignal(
             PostStop.class,
             s -> {
               worker.shutdownNow();
+              pendingRollbacks.forEach(
+                  r -> r.result().complete(new Rollback.Failed("the node is stopping")));
               return Behaviors.same();
             })
         .build();
@@ -347,6 +441,15 @@ final class ReleaseSpreader {
 
   private Behavior<Command> onDeployed(Deployed d) {
     DeployedApp app = d.app();
+    ReleaseNotice current = notices.get(app.name());
+    if (current != null && !current.removed() && current.releaseDigest().equals(app.digest())) {
+      return Behaviors.same(); // The cluster already has this release.
+    }
+    // What a rollback returns to: the release the cluster had, else the one this node replaced.
+    String previous =
+        current == null
+            ? repository.previous(app.name()).orElse("")
+            : current.removed() ? "" : current.releaseDigest();
     byte[] record;
     try {
       record = repository.blob(app.digest());
@@ -354,8 +457,183 @@ final class ReleaseSpreader {
       log.error("cannot spread app '{}': its release record is unreadable: {}", app.name(), e);
       return Behaviors.same();
     }
-    publish(ReleaseNotice.release(app.name(), record, now(app.name()), selfKey));
+    publish(ReleaseNotice.release(app.name(), record, now(app.name()), selfKey, previous, false));
     return Behaviors.same();
+  }
+
+  private Behavior<Command> onDirectoryDeployed(DirectoryDeployed d) {
+    pendingDirectoryDeploys.add(d.app());
+    return clusterRead ? publishDirectoryDeploys(notices) : Behaviors.same();
+  }
+
+  /** Once this node is Up, asks a majority of nodes which releases they know. */
+  private Behavior<Command> readCluster() {
+    releases.askGet(
+        replyTo ->
+            new Replicator.Get<>(
+                RELEASES, new Replicator.ReadMajority(settings.clusterReadTimeout()), replyTo),
+        rsp ->
+            new ClusterRead(
+                rsp instanceof Replicator.GetSuccess<LWWMap<String, ReleaseNotice>> ok
+                    ? Optional.of(ok.get(RELEASES).getEntries())
+                    : rsp instanceof Replicator.NotFound<?>
+                        ? Optional.of(Map.of())
+                        : Optional.empty()));
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onClusterRead(ClusterRead r) {
+    clusterRead = true;
+    if (r.entries().isEmpty()) {
+      log.warn(
+          "a majority of nodes did not say within {} which releases they know; apps from this"
+              + " node's directories are published unless gossip brought them already",
+          settings.clusterReadTimeout());
+    }
+    Map<String, ReleaseNotice> known = new HashMap<>(r.entries().orElse(Map.of()));
+    known.putAll(notices);
+    return publishDirectoryDeploys(known);
+  }
+
+  /**
+   * A directory's app spreads when the cluster does not know the app yet; otherwise the node
+   * follows the cluster's release (or removal), so a node restarted with an old directory rolls
+   * nothing back.
+   */
+  private Behavior<Command> publishDirectoryDeploys(Map<String, ReleaseNotice> known) {
+    for (DeployedApp app : pendingDirectoryDeploys) {
+      ReleaseNotice notice = known.get(app.name());
+      if (notice == null) {
+        onDeployed(new Deployed(app));
+      } else if (notice.removed() || !notice.releaseDigest().equals(app.digest())) {
+        log.warn(
+            "app '{}' from this node's directory is release {}, but the cluster has {}: this node"
+                + " follows the cluster (weave deploy changes an app everywhere)",
+            app.name(),
+            app.digest(),
+            notice.removed() ? "removed it" : "release " + notice.releaseDigest());
+      }
+    }
+    pendingDirectoryDeploys.clear();
+    return reconcile();
+  }
+
+  private Behavior<Command> onRollback(RollbackRequested r) {
+    if (busy) {
+      pendingRollbacks.add(r);
+      return Behaviors.same();
+    }
+    return startRollback(r);
+  }
+
+  /** Installs the app's previous release here; publishes it once it serves (or says why not). */
+  private Behavior<Command> startRollback(RollbackRequested r) {
+    String app = r.app();
+    ReleaseNotice current = notices.get(app);
+    Optional<DeployedApp> here = catalog.app(app);
+    if ((current != null && current.removed()) || (current == null && here.isEmpty())) {
+      r.result().complete(new Rollback.NoSuchApp(app));
+      return next();
+    }
+    String from;
+    String target;
+    if (current == null) {
+      // No notice since every node restarted: the release this node replaced, if it kept one.
+      from = here.get().digest();
+      target = repository.previous(app).orElse("");
+    } else if (current.rolledBack()) {
+      r.result()
+          .complete(
+              new Rollback.NothingToRollBack(
+                  "app '"
+                      + app
+                      + "' was already rolled back to release "
+                      + current.releaseDigest()
+                      + "; deploy a new release before rolling back again"));
+      return next();
+    } else {
+      from = current.releaseDigest();
+      target = current.previousDigest();
+    }
+    if (target.isEmpty()) {
+      r.result()
+          .complete(
+              new Rollback.NothingToRollBack(
+                  "app '" + app + "' has no previous release to return to"));
+      return next();
+    }
+    Optional<Long> before = Optional.ofNullable(localChanges.get(app));
+    // Marks the change as this node's, so the notice being replaced is not installed meanwhile.
+    long at = now(app);
+    FetchOrder order =
+        FetchOrder.of(
+            peerEndpoints, selfKey, location, current == null ? "" : current.origin(), random);
+    long maxFile = catalog.settings().bundleLimits().maxFileBytes();
+    busy = true;
+    log.info("rolling app '{}' back from release {} to {}", app, from, target);
+    ctx.pipeToSelf(
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                byte[] record;
+                try {
+                  record = repository.blob(target);
+                } catch (IOException notHere) {
+                  record = fetcher.fetch(target, order.peers(), order.lastResort(), maxFile);
+                }
+                ReleaseNotice notice = ReleaseNotice.release(app, record, at, selfKey, "", true);
+                install(notice, order);
+                return notice;
+              } catch (RuntimeException e) {
+                throw e;
+              } catch (Exception e) {
+                throw new CompletionException(e);
+              }
+            },
+            worker),
+        (notice, error) ->
+            new RollbackInstalled(
+                r,
+                from,
+                before,
+                Optional.ofNullable(notice),
+                Optional.ofNullable(error)
+                    .map(e -> e.getCause() != null ? e.getCause().toString() : e.toString())));
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onRollbackInstalled(RollbackInstalled done) {
+    busy = false;
+    String app = done.request().app();
+    ReleaseNotice current = notices.get(app);
+    Optional<String> error = done.error();
+    if (error.isEmpty()
+        && current != null
+        && current.changedAt() > done.installed().orElseThrow().changedAt()) {
+      error = Optional.of("app '" + app + "' changed elsewhere while it was rolled back here");
+    }
+    if (error.isPresent()) {
+      done.localChangeBefore()
+          .ifPresentOrElse(t -> localChanges.put(app, t), () -> localChanges.remove(app));
+      log.warn("rollback of app '{}' failed: {}", app, error.get());
+      done.request().result().complete(new Rollback.Failed(error.get()));
+      return next();
+    }
+    publish(done.installed().orElseThrow());
+    done.request()
+        .result()
+        .complete(
+            catalog
+                .app(app)
+                .<Rollback>map(a -> new Rollback.RolledBack(a, done.from()))
+                .orElseGet(() -> new Rollback.Failed("app '" + app + "' was removed meanwhile")));
+    return next();
+  }
+
+  /** A rollback waiting for the worker goes first, then whatever the map asks. */
+  private Behavior<Command> next() {
+    RollbackRequested waiting = pendingRollbacks.poll();
+    return waiting != null ? startRollback(waiting) : reconcile();
   }
 
   private Behavior<Command> onRemoved(Removed r) {
@@ -390,6 +668,7 @@ final class ReleaseSpreader {
 
   private Behavior<Command> onReleases(ReleasesChanged c) {
     notices = c.entries();
+    noticesView.set(Map.copyOf(notices));
     return reconcile();
   }
 
@@ -410,8 +689,11 @@ final class ReleaseSpreader {
                     settings.retryInterval(),
                     e),
             () -> log.info("app '{}' is ready here: {}", d.app(), d.target()));
-    // A failure is tried again on the next tick, not at once.
-    return d.error().isPresent() ? Behaviors.same() : reconcile();
+    // A failure is tried again on the next tick, not at once; a waiting rollback goes now.
+    if (d.error().isPresent() && pendingRollbacks.isEmpty()) {
+      return Behaviors.same();
+    }
+    return next();
   }
 
   /** Starts the next piece of work the map asks of this node, if none runs. */

@@ -24,6 +24,7 @@ record SpreadSettings(
     int chunkBytes,
     Duration retryInterval,
     Duration noticeWriteTimeout,
+    Duration clusterReadTimeout,
     Optional<Path> tlsKeys,
     Duration tlsReload,
     Optional<SSLContext> tls) {
@@ -44,6 +45,7 @@ record SpreadSettings(
             (int) Math.min(Integer.MAX_VALUE, c.getBytes("chunk-bytes")),
             c.getDuration("retry-interval"),
             c.getDuration("notice-write-timeout"),
+            c.getDuration("cluster-read-timeout"),
             ClusterTls.keysDir(config),
             config.getDuration(ClusterTls.ENGINE + ".ssl-context-cache-ttl"),
             Optional.empty());
@@ -63,6 +65,9 @@ record SpreadSettings(
     if (s.chunkBytes < 1 || s.fetchTimeout.isNegative() || s.fetchTimeout.isZero()) {
       throw new IllegalArgumentException(
           "edgeweave.spread chunk-bytes and fetch-timeout must be > 0");
+    }
+    if (s.clusterReadTimeout.isNegative() || s.clusterReadTimeout.isZero()) {
+      throw new IllegalArgumentException("edgeweave.spread.cluster-read-timeout must be > 0");
     }
     if (s.retryInterval.isNegative() || s.retryInterval.isZero()) {
       throw new IllegalArgumentException("edgeweave.spread.retry-interval must be > 0");
@@ -102,6 +107,7 @@ record SpreadSettings(
         chunkBytes,
         retryInterval,
         noticeWriteTimeout,
+        clusterReadTimeout,
         tlsKeys,
         tlsReload,
         Optional.of(context));

@@ -35,9 +35,11 @@ public final class Weave {
             --admin-port N     admin API port (default 8081)
             --data DIR         data directory (default .weave/data)
         deploy APP_DIR         upload an app to a running node
-        apps                   list the apps of a running node
-        app NAME               show one app
-        rm NAME                remove an app
+        apps                   list the apps of a running node, each with how far its release
+                               has spread ("ready on 3/4 nodes, 2/2 locations")
+        app NAME               show one app: routes, and which node serves which release
+        rollback NAME          return the app to its previous release, on every node
+        rm NAME                remove an app (from every node)
         kv get APP KEY         print a value of the app's store (bytes as stored)
         kv set APP KEY VALUE   set a value (or --file F: the file's bytes)
         kv delete APP KEY      delete a key (no error when it is missing)
@@ -93,6 +95,14 @@ public final class Weave {
         case "deploy" -> deploy(one(positional, "APP_DIR"), options, out, err);
         case "apps" -> admin("GET", "/v1/apps", null, options, out, err);
         case "app" -> admin("GET", "/v1/apps/" + one(positional, "NAME"), null, options, out, err);
+        case "rollback" ->
+            admin(
+                "POST",
+                "/v1/apps/" + one(positional, "NAME") + "/rollback",
+                null,
+                options,
+                out,
+                err);
         case "rm" ->
             admin("DELETE", "/v1/apps/" + one(positional, "NAME"), null, options, out, err);
         case "kv" -> WeaveKv.run(positional, options, out, err);
@@ -219,7 +229,9 @@ public final class Weave {
     HttpRequest.Builder request =
         HttpRequest.newBuilder(URI.create(adminUrl(options) + path))
             .timeout(ADMIN_REQUEST_TIMEOUT)
-            .header("Authorization", "Bearer " + token(options));
+            .header("Authorization", "Bearer " + token(options))
+            // Lines for people where the API offers them (apps, app, rollback); JSON otherwise.
+            .header("Accept", "text/plain, */*;q=0.5");
     if (body != null) {
       request.header("Content-Type", "application/zip");
       request.method(method, HttpRequest.BodyPublishers.ofByteArray(body));

@@ -290,6 +290,21 @@ public final class WeaveCluster
     }
   }
 
+  /**
+   * Starts every node but {@code later}, all at once, and waits until each answers its admin API;
+   * the others join when a test starts them ({@link #start(WeaveNode)}), e.g. after a deploy.
+   */
+  public void startAllExcept(WeaveNode... later) {
+    List<WeaveNode> now = new ArrayList<>(nodes.values());
+    now.removeAll(List.of(later));
+    for (WeaveNode node : now) {
+      launch(node);
+    }
+    for (WeaveNode node : now) {
+      awaitReady(node);
+    }
+  }
+
   /** Starts a node's process and waits until its admin API answers. */
   public void start(WeaveNode node) {
     launch(node);
@@ -616,6 +631,48 @@ public final class WeaveCluster
     }
   }
 
+  /** {@code POST /v1/apps/<app>/rollback} at the node's admin API: status and body. */
+  public Response rollback(WeaveNode node, String app) {
+    try {
+      HttpResponse<String> response =
+          http.send(
+              admin(node, "/v1/apps/" + app + "/rollback", Duration.ofMinutes(3))
+                  .POST(HttpRequest.BodyPublishers.noBody())
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      return new Response(response.statusCode(), response.body());
+    } catch (IOException e) {
+      throw new UncheckedIOException("rollback of " + app + " at " + node, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Where the node keeps the blob (module, file or release record) with this sha256. */
+  public static Path blobFile(WeaveNode node, String digest) {
+    // The node's app store lives in <data-dir>/apps (see mesh-node's Node).
+    return node.dataDir().resolve("apps").resolve("blobs").resolve("sha256").resolve(digest);
+  }
+
+  /**
+   * Flips every byte of the node's copy of a blob on disk, keeping its size: the node's blob server
+   * then sends its peers bytes that do not hash to the digest they asked for.
+   */
+  public void corruptBlob(WeaveNode node, String digest) {
+    Path file = blobFile(node, digest);
+    try {
+      byte[] bytes = Files.readAllBytes(file);
+      for (int i = 0; i < bytes.length; i++) {
+        bytes[i] = (byte) ~bytes[i];
+      }
+      Files.write(file, bytes);
+      note(node, "corrupted blob " + digest + " on disk");
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot corrupt " + file, e);
+    }
+  }
+
   /** Removes an app through the node's admin API. */
   public void remove(WeaveNode node, String app) {
     try {
@@ -750,6 +807,15 @@ public final class WeaveCluster
   public long logLines(WeaveNode node, String text) {
     try (Stream<String> lines = Files.lines(node.logFile(), StandardCharsets.UTF_8)) {
       return lines.filter(l -> l.contains(text)).count();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The lines of the node's log that contain {@code text}. */
+  public List<String> logLinesWith(WeaveNode node, String text) {
+    try (Stream<String> lines = Files.lines(node.logFile(), StandardCharsets.UTF_8)) {
+      return lines.filter(l -> l.contains(text)).toList();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

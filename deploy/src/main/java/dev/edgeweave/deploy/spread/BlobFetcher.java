@@ -173,8 +173,10 @@ public final class BlobFetcher {
         failures.add(peer + ": " + e.getMessage());
         return null;
       } catch (IOException e) {
-        log.warn("blob {} from {} refused: {}", digest, peer, e.getMessage());
-        failures.add(peer + ": " + e.getMessage());
+        // Some failures (a connection reset, a closed stream) carry no message: name the kind.
+        String why = e.getMessage() != null ? e.getMessage() : e.toString();
+        log.warn("blob {} from {} refused: {}", digest, peer, why);
+        failures.add(peer + ": " + why);
         return null;
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();

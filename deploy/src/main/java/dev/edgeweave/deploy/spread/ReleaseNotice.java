@@ -11,7 +11,11 @@ import java.util.TreeSet;
 
 /**
  * What the cluster knows of one app: its current release (the release record's bytes, named by
- * their sha256) or, once removed, a tombstone. Gossiped to every node; blobs are not in it.
+ * their sha256) and the release it replaced, or, once removed, a tombstone. Gossiped to every node;
+ * blobs are not in it.
+ *
+ * @param previousDigest the release a rollback returns to ("" for none)
+ * @param rolledBack this release was set by a rollback (which leaves no previous release)
  */
 public record ReleaseNotice(
     String app,
@@ -19,15 +23,25 @@ public record ReleaseNotice(
     ByteString releaseRecord,
     boolean removed,
     long changedAt,
-    String origin) {
+    String origin,
+    String previousDigest,
+    boolean rolledBack) {
 
   public ReleaseNotice {
     Objects.requireNonNull(app, "app");
     Objects.requireNonNull(releaseDigest, "releaseDigest");
     Objects.requireNonNull(releaseRecord, "releaseRecord");
     Objects.requireNonNull(origin, "origin");
+    Objects.requireNonNull(previousDigest, "previousDigest");
+    if (!previousDigest.isEmpty() && !Digests.isSha256(previousDigest)) {
+      throw new IllegalArgumentException(
+          "the previous release of '" + app + "' is not a sha256 digest");
+    }
     if (removed) {
-      if (!releaseDigest.isEmpty() || !releaseRecord.isEmpty()) {
+      if (!releaseDigest.isEmpty()
+          || !releaseRecord.isEmpty()
+          || !previousDigest.isEmpty()
+          || rolledBack) {
         throw new IllegalArgumentException("a removal of '" + app + "' names no release");
       }
     } else if (!Digests.sha256(releaseRecord.toByteArray()).equals(releaseDigest)) {
@@ -38,13 +52,34 @@ public record ReleaseNotice(
 
   /** The release with this record (its deterministic bytes) is the app's current one. */
   public static ReleaseNotice release(String app, byte[] record, long changedAt, String origin) {
+    return release(app, record, changedAt, origin, "", false);
+  }
+
+  /**
+   * The release with this record replaced {@code previousDigest} ("" for none); {@code rolledBack}
+   * when a rollback set it.
+   */
+  public static ReleaseNotice release(
+      String app,
+      byte[] record,
+      long changedAt,
+      String origin,
+      String previousDigest,
+      boolean rolledBack) {
     return new ReleaseNotice(
-        app, Digests.sha256(record), ByteString.copyFrom(record), false, changedAt, origin);
+        app,
+        Digests.sha256(record),
+        ByteString.copyFrom(record),
+        false,
+        changedAt,
+        origin,
+        previousDigest,
+        rolledBack);
   }
 
   /** The app was removed. */
   public static ReleaseNotice removal(String app, long changedAt, String origin) {
-    return new ReleaseNotice(app, "", ByteString.EMPTY, true, changedAt, origin);
+    return new ReleaseNotice(app, "", ByteString.EMPTY, true, changedAt, origin, "", false);
   }
 
   /** The parsed release record. */
@@ -69,6 +104,8 @@ public record ReleaseNotice(
         .setRemoved(removed)
         .setChangedAtEpochMillis(changedAt)
         .setOrigin(origin)
+        .setPreviousReleaseDigest(previousDigest)
+        .setRolledBack(rolledBack)
         .build()
         .toByteArray();
   }
@@ -91,6 +128,8 @@ public record ReleaseNotice(
         m.getReleaseRecord(),
         m.getRemoved(),
         m.getChangedAtEpochMillis(),
-        m.getOrigin());
+        m.getOrigin(),
+        m.getPreviousReleaseDigest(),
+        m.getRolledBack());
   }
 }

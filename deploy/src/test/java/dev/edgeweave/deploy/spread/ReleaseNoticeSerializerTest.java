@@ -91,4 +91,21 @@ class ReleaseNoticeSerializerTest {
     assertThrows(NotSerializableException.class, () -> serializer.fromBinary(good, "N0"));
     assertArrayEquals(good, serializer.toBinary(serializer.fromBinary(good, "N1")));
   }
+
+  @Test
+  void aRollbackCarriesThePreviousReleaseAndItsMarkAcrossSerialization() throws Exception {
+    byte[] v1 = record("hello", Digests.sha256(new byte[] {1}), Digests.sha256(new byte[] {2}));
+    byte[] v2 = record("hello", Digests.sha256(new byte[] {3}), Digests.sha256(new byte[] {2}));
+    ReleaseNotice deployed =
+        ReleaseNotice.release("hello", v2, 5L, "pekko://a@h:1", Digests.sha256(v1), false);
+    ReleaseNotice rolledBack = ReleaseNotice.release("hello", v1, 6L, "pekko://a@h:2", "", true);
+
+    assertEquals(deployed, roundTrip(deployed));
+    assertEquals(Digests.sha256(v1), roundTrip(deployed).previousDigest());
+    assertTrue(roundTrip(rolledBack).rolledBack());
+    assertEquals("", roundTrip(rolledBack).previousDigest());
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> ReleaseNotice.release("hello", v2, 5L, "o", "not-a-digest", false));
+  }
 }
