@@ -17,7 +17,7 @@ public interface ClusterReleases {
    */
   Optional<DeployedApp> current(String app);
 
-  /** Member address → the release of the app that member serves. */
+  /** Member address → the release of the app that member serves ("" for none). */
   Map<String, String> servedBy(String app);
 
   /** A node that knows of no other: it routes with its own catalog alone. */

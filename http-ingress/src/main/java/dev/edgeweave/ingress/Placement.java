@@ -26,8 +26,8 @@ import java.util.TreeMap;
  *       Another location's answer says so in a response header.
  * </ul>
  *
- * <p>An app no member reports a rollout status for (deployed on each node by hand, not spread)
- * counts as served by every member.
+ * <p>A member that reports no rollout status for the app (not gossiped yet, or an app deployed on
+ * each node by hand, not spread) counts as serving it.
  */
 final class Placement {
 
@@ -58,7 +58,7 @@ final class Placement {
    * @param servesHere whether this node can run the release
    * @param members every member this node knows of (itself included)
    * @param unreachableLocations locations this node cannot reach at all
-   * @param servedBy member address → the release of the app it serves
+   * @param servedBy member address → the release of the app it serves ("" for none)
    */
   static List<Target> plan(
       String self,
@@ -75,10 +75,11 @@ final class Placement {
       if (!m.reachable() && !isSelf) {
         view.unreachable = true;
       } else if (m.up() || isSelf) {
-        // Without any rollout status for the app (releases placed on each node by hand, not
-        // spread), every member counts as serving it: sharding decides, as on a single node.
-        boolean ready =
-            isSelf ? servesHere : servedBy.isEmpty() || digest.equals(servedBy.get(m.address()));
+        // A member that has not reported on the app (its status still gossiping, or an app
+        // placed on each node by hand) counts as serving it: sharding decides, and an entity
+        // without the release answers so, which moves the request on.
+        String reported = servedBy.get(m.address());
+        boolean ready = isSelf ? servesHere : reported == null || digest.equals(reported);
         if (ready) {
           view.ready++;
         } else {

@@ -60,8 +60,14 @@ class PlacementTest {
   void aLocationWithAMemberStillSpreadingRunsItHere() {
     served.put("eu-2", OLD);
     assertEquals(List.of(new Here()), plan(true));
-    served.remove("eu-2");
+    served.put("eu-2", "");
     assertEquals(List.of(new Here()), plan(true));
+  }
+
+  @Test
+  void aMemberThatHasNotReportedOnTheAppYetCountsAsServingIt() {
+    served.remove("eu-2");
+    assertEquals(List.of(new InLocation("eu", false), new Here()), plan(true));
   }
 
   @Test
@@ -86,7 +92,7 @@ class PlacementTest {
   @Test
   void aMemberNotYetUpIsNotWhereTheEntityRunsSoItDoesNotCount() {
     set("eu-2", false, true);
-    served.remove("eu-2");
+    served.put("eu-2", "");
     assertEquals(List.of(new InLocation("eu", false), new Here()), plan(true));
   }
 

@@ -123,7 +123,7 @@ final class ClusterReleaseView implements ClusterReleases {
         .get()
         .forEach(
             (key, digest) -> {
-              if (key.endsWith(suffix) && !digest.isEmpty()) {
+              if (key.endsWith(suffix)) {
                 out.put(key.substring(0, key.length() - suffix.length()), digest);
               }
             });

@@ -71,7 +71,10 @@ class ClusterReleaseViewTest {
             "pekko://weave@127.0.0.1:3 shop", "",
             "pekko://weave@127.0.0.1:1 shops", "d9"));
     assertEquals(
-        Map.of("pekko://weave@127.0.0.1:1", "d1", "pekko://weave@127.0.0.1:2", "d2"),
+        Map.of(
+            "pekko://weave@127.0.0.1:1", "d1",
+            "pekko://weave@127.0.0.1:2", "d2",
+            "pekko://weave@127.0.0.1:3", ""),
         view.servedBy("shop"));
   }
 }
