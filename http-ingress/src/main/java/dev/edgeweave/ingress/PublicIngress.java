@@ -16,14 +16,22 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeoutException;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
+import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.http.javadsl.model.ContentType;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
@@ -35,9 +43,12 @@ import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.javadsl.model.headers.RetryAfter;
 import org.apache.pekko.japi.function.Function;
+import org.apache.pekko.pattern.PromiseRef;
 import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.util.Timeout;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import scala.jdk.javaapi.FutureConverters;
 
 /**
  * The public request path: health check, app by host or path prefix, request limits (431, 413), the
@@ -53,6 +64,12 @@ public final class PublicIngress implements Function<HttpRequest, CompletionStag
   /** The response header naming the request, as the node's log does. */
   public static final String REQUEST_ID_HEADER = "x-request-id";
 
+  /** The response header naming the location that answered, when not this node's. */
+  public static final String FORWARDED_TO_HEADER = "x-weave-forwarded-to";
+
+  /** Methods RFC 9110 calls safe: running such a request twice changes nothing it asks for. */
+  private static final Set<String> SAFE_METHODS = Set.of("GET", "HEAD", "OPTIONS");
+
   private static final Logger log = LoggerFactory.getLogger(PublicIngress.class);
 
   /**
@@ -62,17 +79,47 @@ public final class PublicIngress implements Function<HttpRequest, CompletionStag
    */
   static final Executor SAME_THREAD = Runnable::run;
 
+  private final ActorSystem<?> system;
   private final ClusterSharding sharding;
+  private final Cluster cluster;
   private final FunctionCatalog catalog;
   private final IngressSettings settings;
   private final AppResolver resolver;
   private final Materializer materializer;
+  private final ActorRef<FunctionEntity.Command> localRunner;
+  private final ClusterReleases releases;
+  private final RoutingSettings routing;
+  private final Set<String> proxies = ConcurrentHashMap.newKeySet();
 
+  /** An ingress that runs requests through sharding in this location only. */
   public PublicIngress(ActorSystem<?> system, FunctionCatalog catalog, IngressSettings settings) {
+    this(system, catalog, settings, null, ClusterReleases.NONE, null);
+  }
+
+  /**
+   * An ingress that picks where each request runs ({@link Placement}): this location's entity,
+   * {@code localRunner} (this node's own {@link FunctionEntity#local}), or another location.
+   */
+  public PublicIngress(
+      ActorSystem<?> system,
+      FunctionCatalog catalog,
+      IngressSettings settings,
+      ActorRef<FunctionEntity.Command> localRunner,
+      ClusterReleases releases,
+      RoutingSettings routing) {
+    this.system = system;
     this.sharding = ClusterSharding.get(system);
+    this.cluster = Cluster.get(system);
     this.catalog = catalog;
     this.settings = settings;
-    this.resolver = new AppResolver(settings.domains(), catalog::appAddressed);
+    this.localRunner = localRunner;
+    this.releases = releases;
+    this.routing =
+        routing != null ? routing : RoutingSettings.fromConfig(system.settings().config());
+    this.resolver =
+        new AppResolver(
+            settings.domains(),
+            name -> catalog.appAddressed(name).or(() -> releases.current(name)));
     this.materializer = Materializer.matFromSystem(system);
   }
 
@@ -175,25 +222,163 @@ public final class PublicIngress implements Function<HttpRequest, CompletionStag
       String host,
       String requestId) {}
 
-  /** Asks the app's entity; a failure to even send the request becomes a failed stage. */
+  /**
+   * Runs the request where {@link Placement} says, trying the next place only when the previous one
+   * provably did not run it; a failure to even send the request becomes a failed stage.
+   */
   private CompletionStage<HttpResponse> invoke(
       Routed routed, org.apache.pekko.util.ByteString body) {
     try {
       Duration timeout = catalog.settings().askTimeout(routed.limits());
       // The entity's scheduler drops the request unrun once this ask has given up on it.
+      long deadline = System.nanoTime() + timeout.toNanos();
       InvocationRequest invocation =
           toInvocation(routed, ByteString.copyFrom(body.asByteBuffer())).toBuilder()
               .setDeadlineEpochMillis(System.currentTimeMillis() + timeout.toMillis())
               .build();
-      int slot = ThreadLocalRandom.current().nextInt(catalog.settings().slotsPerApp());
-      return sharding
-          .entityRefFor(FunctionEntity.TYPE_KEY, FunctionEntity.entityId(routed.app().name(), slot))
-          .<FunctionEntity.Reply>ask(
-              replyTo -> new FunctionEntity.Invoke(invocation, replyTo), timeout)
-          .thenApplyAsync(reply -> toHttp(routed, reply.response()), SAME_THREAD);
+      List<Placement.Target> plan = plan(routed.app());
+      if (plan.isEmpty()) {
+        return done(
+            failure(
+                    routed,
+                    StatusCodes.SERVICE_UNAVAILABLE,
+                    "is not ready in any location yet; retry later",
+                    "NOT_READY",
+                    "no member serves release " + routed.app().digest())
+                .addHeader(RetryAfter.create(1L)));
+      }
+      return attempt(routed, invocation, plan, 0, deadline);
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
+  }
+
+  /** Where a request for this release may run, best first. */
+  private List<Placement.Target> plan(DeployedApp app) {
+    boolean servesHere = catalog.holds(app.name(), app.digest());
+    if (localRunner == null) {
+      // Sharding in this location only, as a node without a runner of its own.
+      return List.of(new Placement.InLocation(cluster.selfMember().dataCenter(), false));
+    }
+    var state = cluster.state();
+    Set<org.apache.pekko.cluster.Member> unreachable = state.getUnreachable();
+    List<Placement.Member> members = new ArrayList<>();
+    for (org.apache.pekko.cluster.Member m : state.getMembers()) {
+      members.add(
+          new Placement.Member(
+              m.address().toString(),
+              m.dataCenter(),
+              m.status().equals(MemberStatus.up()),
+              !unreachable.contains(m)));
+    }
+    return Placement.plan(
+        cluster.selfMember().address().toString(),
+        cluster.selfMember().dataCenter(),
+        servesHere,
+        app.digest(),
+        members,
+        state.getUnreachableDataCenters(),
+        releases.servedBy(app.name()));
+  }
+
+  private CompletionStage<HttpResponse> attempt(
+      Routed routed,
+      InvocationRequest invocation,
+      List<Placement.Target> plan,
+      int index,
+      long deadline) {
+    Duration left = Duration.ofNanos(deadline - System.nanoTime());
+    if (left.isNegative() || left.isZero()) {
+      return CompletableFuture.failedFuture(new TimeoutException("deadline passed before sending"));
+    }
+    Placement.Target target = plan.get(index);
+    boolean last = index == plan.size() - 1;
+    CompletionStage<FunctionEntity.Reply> reply;
+    CompletionStage<Object> ack = null;
+    if (target instanceof Placement.InLocation in) {
+      EntityRef<FunctionEntity.Command> entity = entity(routed.app().name(), in.location());
+      if (!last && SAFE_METHODS.contains(invocation.getMethod())) {
+        // Told apart from a slow guest by the entity's acknowledgement: a safe request that no
+        // entity acknowledged in time runs at the next place (its node may be dead).
+        var classic = Adapter.toClassic(system);
+        PromiseRef<Object> replyRef = PromiseRef.apply(classic, Timeout.create(left));
+        PromiseRef<Object> ackRef = PromiseRef.apply(classic, Timeout.create(routing.ackTimeout()));
+        entity.tell(
+            new FunctionEntity.Invoke(
+                invocation,
+                Adapter.<FunctionEntity.Reply>toTyped(replyRef.ref()),
+                Adapter.<FunctionEntity.Accepted>toTyped(ackRef.ref())));
+        reply =
+            FutureConverters.asJava(replyRef.future())
+                .thenApplyAsync(r -> (FunctionEntity.Reply) r, SAME_THREAD);
+        ack = FutureConverters.asJava(ackRef.future());
+      } else {
+        reply =
+            entity.<FunctionEntity.Reply>ask(
+                replyTo -> new FunctionEntity.Invoke(invocation, replyTo), left);
+      }
+    } else {
+      reply =
+          AskPattern.ask(
+              localRunner,
+              replyTo -> new FunctionEntity.Invoke(invocation, replyTo),
+              left,
+              system.scheduler());
+    }
+    CompletionStage<HttpResponse> answered =
+        reply.thenComposeAsync(
+            r -> {
+              if (!last && r.response().getFailure().getKind() == Failure.Kind.UNKNOWN_APP) {
+                // That node does not hold the release: the guest never ran, try the next place.
+                log.debug(
+                    "request {} to app '{}': {} does not hold release {}; trying {}",
+                    routed.requestId(),
+                    routed.app().name(),
+                    target,
+                    invocation.getAppDigest(),
+                    plan.get(index + 1));
+                return attempt(routed, invocation, plan, index + 1, deadline);
+              }
+              HttpResponse http = toHttp(routed, r.response());
+              if (target instanceof Placement.InLocation in && in.forwarded()) {
+                http = http.addHeader(RawHeader.create(FORWARDED_TO_HEADER, in.location()));
+              }
+              return done(http);
+            },
+            SAME_THREAD);
+    if (ack == null) {
+      return answered;
+    }
+    CompletionStage<HttpResponse> awaited = answered;
+    return ack.handleAsync(
+            (accepted, error) -> {
+              if (error == null || reply.toCompletableFuture().isDone()) {
+                return awaited;
+              }
+              log.info(
+                  "request {} to app '{}': not acknowledged by {} within {} ms; trying {}",
+                  routed.requestId(),
+                  routed.app().name(),
+                  target,
+                  routing.ackTimeout().toMillis(),
+                  plan.get(index + 1));
+              return attempt(routed, invocation, plan, index + 1, deadline);
+            },
+            SAME_THREAD)
+        .thenComposeAsync(stage -> stage, SAME_THREAD);
+  }
+
+  /** The app's entity in a location: this one's region, or a proxy to another's. */
+  private EntityRef<FunctionEntity.Command> entity(String app, String location) {
+    int slot = ThreadLocalRandom.current().nextInt(catalog.settings().slotsPerApp());
+    String id = FunctionEntity.entityId(app, slot);
+    if (location.equals(cluster.selfMember().dataCenter())) {
+      return sharding.entityRefFor(FunctionEntity.TYPE_KEY, id);
+    }
+    if (proxies.add(location)) {
+      FunctionEntity.initProxy(system, location);
+    }
+    return sharding.entityRefFor(FunctionEntity.TYPE_KEY, id, location);
   }
 
   private InvocationRequest toInvocation(Routed routed, ByteString body) {

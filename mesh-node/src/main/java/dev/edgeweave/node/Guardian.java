@@ -11,6 +11,7 @@ import dev.edgeweave.ingress.AdminApi;
 import dev.edgeweave.ingress.AdminSettings;
 import dev.edgeweave.ingress.IngressSettings;
 import dev.edgeweave.ingress.PublicIngress;
+import dev.edgeweave.ingress.RoutingSettings;
 import dev.edgeweave.kv.ReplicatedKvService;
 import dev.edgeweave.sharding.AppVariables;
 import dev.edgeweave.sharding.CatalogSettings;
@@ -83,6 +84,10 @@ final class Guardian {
                   kv.settings(),
                   AppVariables.fromConfig(config));
           FunctionEntity.init(system, catalog, scheduler);
+          // This node's own runner: where the ingress runs a request when sharding cannot be
+          // trusted with it (a member of this location not ready, or unreachable).
+          ActorRef<FunctionEntity.Command> localRunner =
+              ctx.spawn(FunctionEntity.local(catalog, scheduler), "local-functions");
           ctx.spawn(HandOffRedelivery.create(), "hand-off-redelivery");
 
           // Releases deployed on any node spread here; blobs come from the peers' blob servers.
@@ -129,12 +134,22 @@ final class Guardian {
           ReleaseLog releaseLog =
               ReleaseSpreader.logTo(spreader, system, readyView, noticesView, blobServer);
 
+          ClusterReleaseView releases = new ClusterReleaseView(readyView);
+          ctx.spawn(releases.subscriber(), "cluster-releases");
+
           IngressSettings ingress = IngressSettings.fromConfig(config);
           AdminSettings admin = AdminSettings.fromConfig(config, adminToken);
           Http http = Http.get(system);
           CompletionStage<ServerBinding> publicBinding =
               http.newServerAt(ingress.host(), ingress.port())
-                  .bind(new PublicIngress(system, catalog, ingress));
+                  .bind(
+                      new PublicIngress(
+                          system,
+                          catalog,
+                          ingress,
+                          localRunner,
+                          releases,
+                          RoutingSettings.fromConfig(config)));
           CompletionStage<ServerBinding> adminBinding =
               http.newServerAt(admin.host(), admin.port())
                   .bind(new AdminApi(system, catalog, admin, releaseLog));

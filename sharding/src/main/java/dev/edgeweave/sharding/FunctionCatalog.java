@@ -304,6 +304,11 @@ public final class FunctionCatalog implements AutoCloseable {
     return kept;
   }
 
+  /** Whether this node can run release {@code appDigest} of the app (live or draining). */
+  public boolean holds(String appName, String appDigest) {
+    return release(appName, appDigest).isPresent();
+  }
+
   /** The release of {@code appName} with this digest, if live or draining. */
   private Optional<DeployedApp> release(String appName, String appDigest) {
     Optional<DeployedApp> live = repository.get(appName).filter(a -> a.digest().equals(appDigest));

@@ -11,6 +11,7 @@ import dev.edgeweave.wasmhost.GuestFunction;
 import dev.edgeweave.wasmhost.GuestRequest;
 import dev.edgeweave.wasmhost.GuestResponse;
 import dev.edgeweave.wasmhost.Header;
+import dev.edgeweave.wasmhost.NodeIdentity;
 import dev.edgeweave.wasmhost.RouteInfo;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,6 +27,7 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.cluster.typed.Cluster;
 
 /**
  * One app (or one slot of a hot app) in this location. Hands each invocation, with its deadline, to
@@ -40,11 +42,25 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
   /** Messages the entity understands. */
   public sealed interface Command extends KryoSerializable permits Invoke {}
 
-  /** Run one request; the reply carries the guest's response or the platform's failure. */
-  public record Invoke(InvocationRequest request, ActorRef<Reply> replyTo) implements Command {}
+  /**
+   * Run one request; the reply carries the guest's response or the platform's failure. When {@code
+   * ackTo} is set, the entity tells it {@link Accepted} as soon as the request reaches it, before
+   * the guest runs: a caller that hears nothing knows the request may never have arrived.
+   */
+  public record Invoke(InvocationRequest request, ActorRef<Reply> replyTo, ActorRef<Accepted> ackTo)
+      implements Command {
+
+    /** An invocation whose caller does not wait for {@link Accepted}. */
+    public Invoke(InvocationRequest request, ActorRef<Reply> replyTo) {
+      this(request, replyTo, null);
+    }
+  }
 
   /** The answer to an {@link Invoke}. */
   public record Reply(InvocationResponse response) implements KryoSerializable {}
+
+  /** An {@link Invoke} reached its entity (the guest may or may not have run yet). */
+  public record Accepted() implements KryoSerializable {}
 
   /** Entity id of one slot of an app; apps are sharded by name. */
   public static String entityId(String app, int slot) {
@@ -57,18 +73,54 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
     return ClusterSharding.get(system).init(Entity.of(TYPE_KEY, ctx -> create(catalog, scheduler)));
   }
 
+  /**
+   * Makes sure this node can send to the function entities of another location: sharding there is
+   * reached through a proxy region, started here on first use.
+   */
+  public static void initProxy(ActorSystem<?> system, String location) {
+    if (!location.equals(Cluster.get(system).selfMember().dataCenter())) {
+      // Idempotent: sharding keeps one proxy per type and location.
+      ClusterSharding.get(system)
+          .init(Entity.of(TYPE_KEY, ctx -> Behaviors.<Command>empty()).withDataCenter(location));
+    }
+  }
+
+  /**
+   * The same behaviour outside sharding: this node's own runner, for requests that must run here
+   * whatever sharding would choose (see the ingress's routing).
+   */
+  public static Behavior<Command> local(FunctionCatalog catalog, GuestScheduler scheduler) {
+    return create(catalog, scheduler);
+  }
+
   static Behavior<Command> create(FunctionCatalog catalog, GuestScheduler scheduler) {
     return Behaviors.setup(ctx -> new FunctionEntity(ctx, catalog, scheduler));
   }
 
+  /**
+   * This node's location and name: its cluster data center, and {@code edgeweave.node.name} or else
+   * its cluster address without the system name ({@code host:port}).
+   */
+  public static NodeIdentity identity(ActorSystem<?> system) {
+    Cluster cluster = Cluster.get(system);
+    String name = system.settings().config().getString("edgeweave.node.name");
+    if (name.isEmpty()) {
+      var address = cluster.selfMember().address();
+      name = address.getHost().orElse("") + ":" + address.getPort().map(String::valueOf).orElse("");
+    }
+    return new NodeIdentity(cluster.selfMember().dataCenter(), name);
+  }
+
   private final FunctionCatalog catalog;
   private final GuestScheduler scheduler;
+  private final NodeIdentity identity;
 
   private FunctionEntity(
       ActorContext<Command> context, FunctionCatalog catalog, GuestScheduler scheduler) {
     super(context);
     this.catalog = catalog;
     this.scheduler = scheduler;
+    this.identity = identity(context.getSystem());
   }
 
   @Override
@@ -80,12 +132,15 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
     InvocationRequest request = invoke.request();
     AppLimits limits = catalog.limitsFor(request.getApp());
     ActorRef<Reply> replyTo = invoke.replyTo();
+    if (invoke.ackTo() != null) {
+      invoke.ackTo().tell(new Accepted());
+    }
     // The guest's thread replies, not the entity: finishing a request costs the entity nothing.
     scheduler.submit(
         request.getApp(),
         limits,
         deadlineNanos(request, catalog.settings().askTimeout(limits)),
-        () -> run(request),
+        () -> run(request, identity),
         response -> replyTo.tell(new Reply(response)));
     return this;
   }
@@ -105,7 +160,7 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
     return now + TimeUnit.MILLISECONDS.toNanos(Math.max(left, -allowed));
   }
 
-  private InvocationResponse run(InvocationRequest request) {
+  private InvocationResponse run(InvocationRequest request, NodeIdentity servedBy) {
     GuestFunction function;
     try {
       function =
@@ -114,7 +169,7 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
       return failure(404, Failure.Kind.UNKNOWN_APP, e.getMessage(), 0);
     }
     try {
-      GuestResponse response = function.invoke(toGuestRequest(request));
+      GuestResponse response = function.invoke(toGuestRequest(request, servedBy));
       InvocationResponse.Builder out =
           InvocationResponse.newBuilder()
               .setStatus(response.status())
@@ -148,7 +203,7 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
         .build();
   }
 
-  private static GuestRequest toGuestRequest(InvocationRequest r) {
+  private static GuestRequest toGuestRequest(InvocationRequest r, NodeIdentity servedBy) {
     List<Header> headers = new ArrayList<>(r.getHeadersCount());
     for (HttpHeader h : r.getHeadersList()) {
       headers.add(new Header(h.getName(), h.getValue()));
@@ -171,6 +226,7 @@ public final class FunctionEntity extends AbstractBehavior<FunctionEntity.Comman
             route.getBasePath(),
             route.getPathInfo(),
             route.getRawPathInfo(),
-            route.getPathParamsMap()));
+            route.getPathParamsMap()),
+        servedBy);
   }
 }

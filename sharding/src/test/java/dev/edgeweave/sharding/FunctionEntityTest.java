@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
@@ -34,6 +35,7 @@ class FunctionEntityTest {
   private static final Config CONFIG =
       ConfigFactory.parseString(
               """
+              edgeweave.node.name = "entity-test-node"
               edgeweave.apps {
                 "busy" { limits { max-concurrency = 1, max-queue = 1, wall-time = 1s } }
                 "queued" { limits { max-concurrency = 1 } }
@@ -79,23 +81,27 @@ class FunctionEntityTest {
 
   private static CompletionStage<FunctionEntity.Reply> ask(
       DeployedApp app, String query, long deadlineEpochMillis) {
-    InvocationRequest request =
-        InvocationRequest.newBuilder()
-            .setDeadlineEpochMillis(deadlineEpochMillis)
-            .setApp(app.name())
-            .setAppDigest(app.digest())
-            .setComponent(app.manifest().triggers().get(0).componentId())
-            .setTriggerIndex(0)
-            .setMethod("GET")
-            .setFullUrl("http://localhost/?" + query)
-            .setPath("/")
-            .setQuery(query)
-            .setServerName("localhost")
-            .setServerPort(80)
-            .build();
+    InvocationRequest request = request(app, query, deadlineEpochMillis);
     return ClusterSharding.get(testKit.system())
         .entityRefFor(FunctionEntity.TYPE_KEY, FunctionEntity.entityId(app.name(), 0))
         .ask(replyTo -> new FunctionEntity.Invoke(request, replyTo), Duration.ofSeconds(30));
+  }
+
+  private static InvocationRequest request(
+      DeployedApp app, String query, long deadlineEpochMillis) {
+    return InvocationRequest.newBuilder()
+        .setDeadlineEpochMillis(deadlineEpochMillis)
+        .setApp(app.name())
+        .setAppDigest(app.digest())
+        .setComponent(app.manifest().triggers().get(0).componentId())
+        .setTriggerIndex(0)
+        .setMethod("GET")
+        .setFullUrl("http://localhost/?" + query)
+        .setPath("/")
+        .setQuery(query)
+        .setServerName("localhost")
+        .setServerPort(80)
+        .build();
   }
 
   private static InvocationResponse call(DeployedApp app) {
@@ -108,6 +114,38 @@ class FunctionEntityTest {
     InvocationResponse response = call(app);
     assertEquals(200, response.getStatus());
     assertTrue(response.getBody().toString(StandardCharsets.UTF_8).contains("Hello"));
+  }
+
+  @Test
+  void theGuestShouldSeeTheLocationAndNameOfTheNodeRunningIt() throws Exception {
+    DeployedApp app = deploy(TestApps.app("env").wagi("/...", "env", TestGuests.c("env")));
+    String body = call(app).getBody().toString(StandardCharsets.UTF_8);
+    assertTrue(body.contains("\nX_WEAVE_LOCATION=default\n"), body);
+    assertTrue(body.contains("\nX_WEAVE_NODE=entity-test-node\n"), body);
+  }
+
+  @Test
+  void anInvocationShouldBeAcknowledgedWhenItReachesTheEntityBeforeItsReply() throws Exception {
+    DeployedApp app = deploy(TestApps.app("acked").wagi("/...", "hello", TestGuests.c("hello")));
+    TestProbe<FunctionEntity.Reply> replies = testKit.createTestProbe();
+    TestProbe<FunctionEntity.Accepted> acks = testKit.createTestProbe();
+    ClusterSharding.get(testKit.system())
+        .entityRefFor(FunctionEntity.TYPE_KEY, FunctionEntity.entityId(app.name(), 0))
+        .tell(new FunctionEntity.Invoke(request(app, "", 0), replies.getRef(), acks.getRef()));
+    acks.expectMessage(Duration.ofSeconds(30), new FunctionEntity.Accepted());
+    assertEquals(200, replies.receiveMessage(Duration.ofSeconds(30)).response().getStatus());
+  }
+
+  @Test
+  void theNodesOwnRunnerShouldRunARequestOutsideSharding() throws Exception {
+    DeployedApp app = deploy(TestApps.app("local").wagi("/...", "env", TestGuests.c("env")));
+    var runner = testKit.spawn(FunctionEntity.local(catalog, scheduler));
+    TestProbe<FunctionEntity.Reply> replies = testKit.createTestProbe();
+    runner.tell(new FunctionEntity.Invoke(request(app, "", 0), replies.getRef()));
+    InvocationResponse response = replies.receiveMessage(Duration.ofSeconds(30)).response();
+    assertEquals(200, response.getStatus());
+    assertTrue(
+        response.getBody().toString(StandardCharsets.UTF_8).contains("X_WEAVE_NODE=entity-test"));
   }
 
   @Test

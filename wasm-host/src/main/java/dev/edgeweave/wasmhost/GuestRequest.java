@@ -20,6 +20,7 @@ import java.util.Map;
  * @param serverName the host name the request was addressed to ({@code SERVER_NAME})
  * @param serverPort the port the request was addressed to ({@code SERVER_PORT})
  * @param route how the router matched the request
+ * @param servedBy the node running the guest ({@code X_WEAVE_LOCATION}, {@code X_WEAVE_NODE})
  */
 public record GuestRequest(
     String method,
@@ -31,7 +32,8 @@ public record GuestRequest(
     String clientAddr,
     String serverName,
     int serverPort,
-    RouteInfo route) {
+    RouteInfo route,
+    NodeIdentity servedBy) {
   public GuestRequest {
     requireNonNull(method, "method");
     requireNonNull(fullUrl, "fullUrl");
@@ -42,12 +44,39 @@ public record GuestRequest(
     requireNonNull(clientAddr, "clientAddr");
     requireNonNull(serverName, "serverName");
     requireNonNull(route, "route");
+    requireNonNull(servedBy, "servedBy");
     if (method.isEmpty()) {
       throw new IllegalArgumentException("method must not be empty");
     }
     if (serverPort < 0 || serverPort > 65535) {
       throw new IllegalArgumentException("serverPort must be in [0, 65535], was " + serverPort);
     }
+  }
+
+  /** A request on a host that does not say which node runs it. */
+  public GuestRequest(
+      String method,
+      String fullUrl,
+      String path,
+      String query,
+      List<Header> headers,
+      byte[] body,
+      String clientAddr,
+      String serverName,
+      int serverPort,
+      RouteInfo route) {
+    this(
+        method,
+        fullUrl,
+        path,
+        query,
+        headers,
+        body,
+        clientAddr,
+        serverName,
+        serverPort,
+        route,
+        NodeIdentity.UNKNOWN);
   }
 
   /** A builder for {@code GET http://localhost:3000/} routed by {@code /...}; set what differs. */
@@ -67,6 +96,7 @@ public record GuestRequest(
     private String serverName = "localhost";
     private int serverPort = 3000;
     private RouteInfo route;
+    private NodeIdentity servedBy = NodeIdentity.UNKNOWN;
 
     private Builder() {}
 
@@ -120,6 +150,11 @@ public record GuestRequest(
       return this;
     }
 
+    public Builder servedBy(NodeIdentity servedBy) {
+      this.servedBy = servedBy;
+      return this;
+    }
+
     public GuestRequest build() {
       String url =
           fullUrl != null
@@ -133,7 +168,7 @@ public record GuestRequest(
       RouteInfo r =
           route != null ? route : new RouteInfo("/...", "", "/...", "/", path, path, Map.of());
       return new GuestRequest(
-          method, url, path, query, headers, body, clientAddr, serverName, serverPort, r);
+          method, url, path, query, headers, body, clientAddr, serverName, serverPort, r, servedBy);
     }
   }
 }

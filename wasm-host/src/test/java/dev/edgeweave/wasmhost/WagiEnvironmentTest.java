@@ -57,6 +57,7 @@ class WagiEnvironmentTest {
         .clientAddr("10.1.2.3:5555")
         .serverName("example.com")
         .serverPort(8443)
+        .servedBy(new NodeIdentity("eu-west", "edge-7"))
         .route(
             new RouteInfo(
                 "/users/:id/...",
@@ -113,6 +114,8 @@ class WagiEnvironmentTest {
         "X_RAW_COMPONENT_ROUTE|/users/:id/...",
         "X_BASE_PATH|/",
         "X_CLIENT_ADDR|10.1.2.3:5555",
+        "X_WEAVE_LOCATION|eu-west",
+        "X_WEAVE_NODE|edge-7",
         "X_PATH_MATCH_ID|42",
         "HTTP_HOST|example.com:8443",
         "HTTP_CONTENT_TYPE|application/json",

@@ -62,6 +62,9 @@ public final class WagiEnvironment {
     env.put("X_RAW_COMPONENT_ROUTE", route.rawComponentRoute());
     env.put("X_COMPONENT_ROUTE", route.componentRoute());
     env.put("X_CLIENT_ADDR", request.clientAddr());
+    // Edgeweave's own: where the guest runs, so a guest (or its owner) can tell nodes apart.
+    env.put("X_WEAVE_LOCATION", request.servedBy().location());
+    env.put("X_WEAVE_NODE", request.servedBy().node());
     for (Map.Entry<String, String> p : route.pathParams().entrySet()) {
       env.put("X_PATH_MATCH_" + p.getKey().toUpperCase(Locale.ROOT), p.getValue());
     }
