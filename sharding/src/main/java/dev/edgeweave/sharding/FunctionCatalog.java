@@ -3,12 +3,14 @@ package dev.edgeweave.sharding;
 import dev.edgeweave.deploy.AppBundle;
 import dev.edgeweave.deploy.AppManifest;
 import dev.edgeweave.deploy.AppRepository;
-import dev.edgeweave.deploy.BundleException;
 import dev.edgeweave.deploy.BundledComponent;
 import dev.edgeweave.deploy.ComponentManifest;
+import dev.edgeweave.deploy.DeployRefusedException;
 import dev.edgeweave.deploy.DeployedApp;
 import dev.edgeweave.deploy.DeployedComponent;
 import dev.edgeweave.deploy.HttpTrigger;
+import dev.edgeweave.deploy.ReleaseHook;
+import dev.edgeweave.deploy.Releases;
 import dev.edgeweave.deploy.VariableDecl;
 import dev.edgeweave.kv.KvService;
 import dev.edgeweave.kv.KvSettings;
@@ -20,61 +22,37 @@ import dev.edgeweave.wasmhost.Variables;
 import dev.edgeweave.wasmhost.WasmEngine;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * The apps this node can serve and their prepared functions. Deploying compiles every component
- * first, so a module that does not load is refused before anything is stored. Deploys and removes
- * of one app (names compared ignoring case) run one at a time. A replaced release drains: it serves
- * the requests routed to it before the swap, for as long as one can still arrive, then it is
- * dropped. Prepared functions are kept for the most recently called triggers only; the others are
- * prepared again on demand.
+ * The prepared functions of the releases this node serves. Which releases those are (live, or
+ * draining after a swap) is the deploy side's {@link Releases}; the catalog compiles every
+ * component of a bundle before {@code Releases} stores it, so a module that does not load is
+ * refused before anything is stored, and forgets the functions of a release once it is dropped.
+ * Prepared functions are kept for the most recently called triggers only; the others are prepared
+ * again on demand. The app methods ({@link #deploy}, {@link #remove}, {@link #apps}, ...) are
+ * {@code Releases}'.
  */
 public final class FunctionCatalog implements AutoCloseable {
 
-  private static final Logger log = LoggerFactory.getLogger(FunctionCatalog.class);
-
-  /** Lock stripes for deploys and removes: one app name always maps to the same stripe. */
-  private static final int NAME_LOCKS = 64;
-
-  private final AppRepository repository;
+  private final Releases releases;
   private final WasmEngine engine;
   private final FunctionSettings settings;
   private final CatalogSettings catalogSettings;
   private final KvService kv;
   private final KvSettings kvSettings;
   private final AppVariables variables;
-  private final Object[] nameLocks = new Object[NAME_LOCKS];
   private final Map<FunctionKey, Prepared> functions = new ConcurrentHashMap<>();
 
-  /**
-   * Releases replaced by a deploy, by digest, until no request routed to them can arrive any more.
-   * A request the ingress routed just before the swap reaches the entity afterwards and runs on the
-   * release it was routed to.
-   */
-  private final Map<String, Draining> draining = new ConcurrentHashMap<>();
-
-  /** Drops drained releases on time; its thread exists only while something is draining. */
-  private final ScheduledThreadPoolExecutor drainTimer;
-
   private record FunctionKey(String appDigest, int triggerIndex) {}
-
-  /** A replaced release, kept while requests routed to it may still arrive. */
-  private record Draining(DeployedApp app) {}
 
   /** A prepared function and when it was last asked for (for least-recently-used eviction). */
   private static final class Prepared {
@@ -127,30 +105,58 @@ public final class FunctionCatalog implements AutoCloseable {
     if ((kv == null) != (kvSettings == null)) {
       throw new IllegalArgumentException("kv and kvSettings go together");
     }
-    this.repository = Objects.requireNonNull(repository, "repository");
+    Objects.requireNonNull(repository, "repository");
     this.engine = Objects.requireNonNull(engine, "engine");
     this.settings = Objects.requireNonNull(settings, "settings");
     this.catalogSettings = Objects.requireNonNull(catalogSettings, "catalogSettings");
-    for (int i = 0; i < NAME_LOCKS; i++) {
-      nameLocks[i] = new Object();
-    }
-    this.drainTimer =
-        new ScheduledThreadPoolExecutor(
-            1,
-            r -> {
-              Thread t = new Thread(r, "edgeweave-catalog-drain");
-              t.setDaemon(true);
-              return t;
-            });
-    drainTimer.setKeepAliveTime(1, TimeUnit.SECONDS);
-    drainTimer.allowCoreThreadTimeOut(true);
-    drainTimer.setRemoveOnCancelPolicy(true);
+    // A replaced release drains for as long as a request routed to it may take to arrive.
+    this.releases =
+        new Releases(
+            repository,
+            app -> settings.askTimeout(settings.limitsFor(app)).plus(catalogSettings.drainGrace()));
+    releases.listen(new Hook());
   }
 
-  /** Checks, compiles, stores and activates an app; replaces an app of the same name. */
+  /** What the catalog does in the releases' lifecycle: compile first, forget when dropped. */
+  private final class Hook implements ReleaseHook {
+    @Override
+    public Accepted check(AppBundle bundle) throws DeployRefusedException {
+      List<GuestFunction> prepared;
+      try {
+        prepared = compile(bundle);
+      } catch (DeployException e) {
+        throw new DeployRefusedException(e.getMessage(), e.getCause());
+      }
+      return app -> {
+        for (int i = 0; i < prepared.size(); i++) {
+          cache(new FunctionKey(app.digest(), i), prepared.get(i));
+        }
+      };
+    }
+
+    @Override
+    public void dropped(DeployedApp release) {
+      forget(release.digest());
+    }
+  }
+
+  /**
+   * Checks, compiles, stores and activates an app; replaces an app of the same name, whose release
+   * drains ({@link Releases#deploy}).
+   */
   public DeployedApp deploy(AppBundle bundle) throws DeployException {
-    // Compile every trigger's module before anything is stored, so a broken release never
-    // replaces a working one. Compiling needs no lock: the engine compiles once per digest.
+    try {
+      return releases.deploy(bundle);
+    } catch (DeployRefusedException e) {
+      throw new DeployException(e.getMessage(), e.getCause());
+    }
+  }
+
+  /**
+   * Prepares every trigger's module of a bundle, so that a broken release never replaces a working
+   * one. Compiling needs no lock: the engine compiles once per digest.
+   */
+  private List<GuestFunction> compile(AppBundle bundle) throws DeployException {
     AppManifest manifest = bundle.manifest();
     // A required variable without a value refuses the deploy before anything is compiled.
     Map<String, String> values = variableValues(manifest.name(), manifest.variables());
@@ -175,44 +181,7 @@ public final class FunctionCatalog implements AutoCloseable {
         throw new DeployException("component '" + component.id() + "': " + e.getMessage(), e);
       }
     }
-    synchronized (lockFor(manifest.name())) {
-      for (DeployedApp other : repository.list()) {
-        if (other.name().equalsIgnoreCase(manifest.name())
-            && !other.name().equals(manifest.name())) {
-          throw new DeployException(
-              "app name '"
-                  + manifest.name()
-                  + "' differs only in case from the deployed app '"
-                  + other.name()
-                  + "'; apps are addressed by host names, which ignore case");
-        }
-      }
-      // The release being replaced drains from before the swap, so that no garbage collection of
-      // blobs in between finds it neither live nor draining.
-      Optional<Draining> before = repository.get(manifest.name()).map(this::startDraining);
-      DeployedApp app;
-      try {
-        app = repository.deploy(bundle);
-      } catch (BundleException | IOException | RuntimeException e) {
-        before.ifPresent(entry -> draining.remove(entry.app().digest(), entry));
-        if (e instanceof BundleException) {
-          throw new DeployException(e.getMessage(), e);
-        } else if (e instanceof IOException) {
-          throw new DeployException(
-              "could not store app '" + manifest.name() + "': " + e.getMessage(), e);
-        }
-        throw (RuntimeException) e;
-      }
-      // The same content deployed again is the same release: live again, not draining.
-      draining.remove(app.digest());
-      for (int i = 0; i < prepared.size(); i++) {
-        cache(new FunctionKey(app.digest(), i), prepared.get(i));
-      }
-      for (String warning : app.routes().warnings()) {
-        log.warn("app '{}': {}", app.name(), warning);
-      }
-      return app;
-    }
+    return prepared;
   }
 
   /**
@@ -220,22 +189,11 @@ public final class FunctionCatalog implements AutoCloseable {
    * no other app needs are deleted.
    */
   public boolean remove(String name) throws IOException {
-    boolean removed;
-    synchronized (lockFor(name)) {
-      Optional<DeployedApp> live = repository.get(name);
-      removed = repository.remove(name);
-      live.ifPresent(app -> forget(app.digest()));
-      draining.values().stream()
-          .filter(d -> d.app().name().equals(name))
-          .toList()
-          .forEach(d -> stopDraining(d));
-    }
-    collectGarbage();
-    return removed;
+    return releases.remove(name);
   }
 
   public Optional<DeployedApp> app(String name) {
-    return repository.get(name);
+    return releases.app(name);
   }
 
   /**
@@ -244,15 +202,16 @@ public final class FunctionCatalog implements AutoCloseable {
    * so the match is unique.
    */
   public Optional<DeployedApp> appAddressed(String name) {
-    Optional<DeployedApp> exact = repository.get(name);
-    if (exact.isPresent()) {
-      return exact;
-    }
-    return repository.list().stream().filter(a -> a.name().equalsIgnoreCase(name)).findFirst();
+    return releases.appAddressed(name);
   }
 
   public List<DeployedApp> apps() {
-    return repository.list();
+    return releases.apps();
+  }
+
+  /** The deploy side's lifecycle of this node's releases, which this catalog delegates to. */
+  public Releases releases() {
+    return releases;
   }
 
   public FunctionSettings settings() {
@@ -282,7 +241,8 @@ public final class FunctionCatalog implements AutoCloseable {
       return known.function;
     }
     DeployedApp app =
-        release(appName, appDigest)
+        releases
+            .release(appName, appDigest)
             .orElseThrow(
                 () ->
                     new UnknownFunctionException(
@@ -297,7 +257,7 @@ public final class FunctionCatalog implements AutoCloseable {
       throw new UnknownFunctionException(e.getMessage());
     }
     GuestFunction kept = cache(key, function);
-    if (release(appName, appDigest).isEmpty()) {
+    if (releases.release(appName, appDigest).isEmpty()) {
       // Removed or drained while we prepared: do not keep what no request can reach.
       functions.remove(key);
     }
@@ -306,23 +266,12 @@ public final class FunctionCatalog implements AutoCloseable {
 
   /** Whether this node can run release {@code appDigest} of the app (live or draining). */
   public boolean holds(String appName, String appDigest) {
-    return release(appName, appDigest).isPresent();
-  }
-
-  /** The release of {@code appName} with this digest, if live or draining. */
-  private Optional<DeployedApp> release(String appName, String appDigest) {
-    Optional<DeployedApp> live = repository.get(appName).filter(a -> a.digest().equals(appDigest));
-    if (live.isPresent()) {
-      return live;
-    }
-    return Optional.ofNullable(draining.get(appDigest))
-        .map(Draining::app)
-        .filter(a -> a.name().equals(appName));
+    return releases.release(appName, appDigest).isPresent();
   }
 
   /** Releases still draining (replaced but reachable by requests routed before the swap). */
   public List<DeployedApp> draining() {
-    return draining.values().stream().map(Draining::app).toList();
+    return releases.draining();
   }
 
   /** How many prepared functions are held now. */
@@ -331,7 +280,7 @@ public final class FunctionCatalog implements AutoCloseable {
   }
 
   /**
-   * Prepares a trigger of a stored release, reading its module and files from the repository.
+   * Prepares a trigger of a stored release, reading its module and files from the store.
    *
    * @throws UncheckedIOException if a blob is missing or corrupted: the node's fault, not the app's
    */
@@ -345,12 +294,12 @@ public final class FunctionCatalog implements AutoCloseable {
     byte[] module;
     Map<String, byte[]> files = new LinkedHashMap<>();
     try {
-      module = repository.blob(component.moduleDigest());
+      module = releases.blob(component.moduleDigest());
       Map<String, byte[]> byDigest = new HashMap<>();
       for (Map.Entry<String, String> f : component.files().entrySet()) {
         byte[] content = byDigest.get(f.getValue());
         if (content == null) {
-          content = repository.blob(f.getValue());
+          content = releases.blob(f.getValue());
           byDigest.put(f.getValue(), content);
         }
         files.put(f.getKey(), content);
@@ -404,56 +353,9 @@ public final class FunctionCatalog implements AutoCloseable {
     }
   }
 
-  private Draining startDraining(DeployedApp previous) {
-    Duration keep =
-        settings.askTimeout(settings.limitsFor(previous.name())).plus(catalogSettings.drainGrace());
-    Draining entry = new Draining(previous);
-    draining.put(previous.digest(), entry);
-    drainTimer.schedule(() -> drained(entry), keep.toNanos(), TimeUnit.NANOSECONDS);
-    return entry;
-  }
-
-  /**
-   * No request routed to this release can arrive any more: drop it, unless it is live again, and
-   * the blobs only it needed.
-   */
-  private void drained(Draining entry) {
-    DeployedApp app = entry.app();
-    synchronized (lockFor(app.name())) {
-      if (!draining.remove(app.digest(), entry)) {
-        return;
-      }
-      boolean liveAgain =
-          repository.get(app.name()).map(a -> a.digest().equals(app.digest())).orElse(false);
-      if (!liveAgain) {
-        forget(app.digest());
-      }
-    }
-    collectGarbage();
-  }
-
-  /** Deletes the blobs neither a deployed app nor a draining release needs. */
-  private void collectGarbage() {
-    try {
-      repository.collectGarbage(this::draining);
-    } catch (IOException | RuntimeException e) {
-      log.warn("could not delete unused blobs: {}", e.toString());
-    }
-  }
-
-  private void stopDraining(Draining entry) {
-    if (draining.remove(entry.app().digest(), entry)) {
-      forget(entry.app().digest());
-    }
-  }
-
   /** Drops the prepared functions of one release. */
   private void forget(String digest) {
     functions.keySet().removeIf(key -> key.appDigest().equals(digest));
-  }
-
-  private Object lockFor(String name) {
-    return nameLocks[Math.floorMod(name.toLowerCase(Locale.ROOT).hashCode(), NAME_LOCKS)];
   }
 
   private Map<String, String> variableValues(String app, Map<String, VariableDecl> declared)
@@ -496,7 +398,7 @@ public final class FunctionCatalog implements AutoCloseable {
   /** Stops the drain timer; releases still draining stay until the catalog is dropped. */
   @Override
   public void close() {
-    drainTimer.shutdownNow();
+    releases.close();
   }
 
   /** A deploy was refused; the message says why, naming the component. */

@@ -14,6 +14,7 @@ import dev.edgeweave.deploy.BundleException;
 import dev.edgeweave.deploy.DeployedApp;
 import dev.edgeweave.wasmhost.EngineConfig;
 import dev.edgeweave.wasmhost.GuestFunction;
+import dev.edgeweave.wasmhost.InvalidModuleException;
 import dev.edgeweave.wasmhost.TestGuests;
 import dev.edgeweave.wasmhost.WasmEngine;
 import java.io.ByteArrayOutputStream;
@@ -25,13 +26,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.CyclicBarrier;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
@@ -40,7 +36,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The catalog with the real repository and engine: deploys, replacements, removals. */
+/**
+ * The function side of the catalog with the real repository and engine: compiling before a deploy,
+ * prepared functions of releases replaced, drained and removed, their bound. The lifecycle alone
+ * (drains, serialized deploys, name clashes, garbage) is {@code deploy}'s {@code ReleasesTest}.
+ */
 class FunctionCatalogTest {
 
   private static final Config CONFIG = ConfigFactory.load();
@@ -141,72 +141,57 @@ class FunctionCatalogTest {
   }
 
   @Test
-  void concurrentDeploysOfOneAppShouldLeaveEveryReleaseLiveOrDraining() throws Exception {
-    int threads = 4;
-    ExecutorService pool = Executors.newFixedThreadPool(threads);
-    try {
-      catalog.deploy(version("race", "initial"));
-      for (int round = 0; round < 5; round++) {
-        CyclicBarrier start = new CyclicBarrier(threads);
-        List<Future<DeployedApp>> deploys = new ArrayList<>();
-        for (int t = 0; t < threads; t++) {
-          AppBundle bundle = version("race", "round-" + round + "-" + t);
-          deploys.add(
-              pool.submit(
-                  () -> {
-                    start.await();
-                    return catalog.deploy(bundle);
-                  }));
-        }
-        for (Future<DeployedApp> deploy : deploys) {
-          DeployedApp app = deploy.get();
-          // A request the ingress routed to any of them just before the next swap still runs.
-          catalog.function("race", app.digest(), 0);
-        }
+  void aRemovedAppShouldTakeItsPreparedFunctionsWithIt() throws Exception {
+    // Replaced releases drain longer than the test runs.
+    try (FunctionCatalog slow =
+        new FunctionCatalog(
+            AppRepository.open(dir.resolve("slow")),
+            engine,
+            FunctionSettings.fromConfig(CONFIG),
+            CatalogSettings.defaults().withDrainGrace(Duration.ofHours(1)))) {
+      DeployedApp first = slow.deploy(version("gone", "first"));
+      DeployedApp second = slow.deploy(version("gone", "second"));
+      DeployedApp other = slow.deploy(version("stays", "x"));
+      assertEquals(List.of(first), slow.draining());
+      assertEquals(3, slow.preparedFunctions());
+
+      assertTrue(slow.remove("gone"));
+
+      assertEquals(1, slow.preparedFunctions());
+      for (DeployedApp release : List.of(first, second)) {
+        assertThrows(
+            FunctionCatalog.UnknownFunctionException.class,
+            () -> slow.function("gone", release.digest(), 0));
       }
-    } finally {
-      pool.shutdownNow();
+      slow.function("stays", other.digest(), 0);
+      assertEquals(1, slow.preparedFunctions());
     }
   }
 
   @Test
-  void concurrentDeploysOfNamesDifferingOnlyInCaseShouldLeaveOneOfThem() throws Exception {
-    int threads = 4;
-    ExecutorService pool = Executors.newFixedThreadPool(threads);
-    try {
-      for (int round = 0; round < 5; round++) {
-        CyclicBarrier start = new CyclicBarrier(threads);
-        List<Future<?>> deploys = new ArrayList<>();
-        for (int t = 0; t < threads; t++) {
-          AppBundle bundle = version(t % 2 == 0 ? "Case-Race" : "case-race", "r" + round + t);
-          deploys.add(
-              pool.submit(
-                  () -> {
-                    start.await();
-                    try {
-                      return catalog.deploy(bundle);
-                    } catch (FunctionCatalog.DeployException refused) {
-                      assertTrue(
-                          refused.getMessage().contains("differs only in case"),
-                          refused.getMessage());
-                      return null;
-                    }
-                  }));
-        }
-        for (Future<?> deploy : deploys) {
-          deploy.get();
-        }
-        List<String> names =
-            catalog.apps().stream()
-                .map(DeployedApp::name)
-                .filter(n -> n.toLowerCase(Locale.ROOT).equals("case-race"))
-                .toList();
-        assertEquals(1, names.size(), "round " + round + ": " + names);
-        catalog.remove(names.get(0));
-      }
-    } finally {
-      pool.shutdownNow();
-    }
+  void aModuleTheEngineRefusesShouldRefuseTheDeployNamingTheComponentWithTheEnginesReason()
+      throws Exception {
+    DeployedApp live = catalog.deploy(version("broken", "good"));
+    byte[] broken = "\0asm\u0001\0\0\0garbage".getBytes(StandardCharsets.ISO_8859_1);
+    AppBundle bundle =
+        AppBundle.fromZip(
+            zip(
+                Map.of(
+                    "spin.toml",
+                    TestApps.app("broken")
+                        .wagi("/...", "hello", broken)
+                        .manifest()
+                        .getBytes(StandardCharsets.UTF_8),
+                    "hello.wasm",
+                    broken)));
+
+    FunctionCatalog.DeployException refused =
+        assertThrows(FunctionCatalog.DeployException.class, () -> catalog.deploy(bundle));
+
+    assertTrue(refused.getMessage().startsWith("component 'hello': "), refused.getMessage());
+    assertTrue(refused.getCause() instanceof InvalidModuleException, String.valueOf(refused));
+    assertEquals(live, catalog.app("broken").orElseThrow());
+    assertEquals(List.of(), catalog.draining());
   }
 
   @Test
