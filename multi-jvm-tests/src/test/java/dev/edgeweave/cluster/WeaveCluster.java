@@ -97,6 +97,7 @@ public final class WeaveCluster
   private final List<String> jvmOptions;
   private final Map<String, String> settings;
   private final Set<String> seedsThroughConfig;
+  private final Placement placement;
   private final Map<String, WeaveNode> nodes;
   private final List<WeaveNode> seeds;
   private final Path dataRoot;
@@ -113,6 +114,7 @@ public final class WeaveCluster
     this.settings = new LinkedHashMap<>(TEST_SETTINGS);
     this.settings.putAll(b.settings);
     this.seedsThroughConfig = Set.copyOf(b.seedsThroughConfig);
+    this.placement = b.placement;
     byte[] random = new byte[24];
     new SecureRandom().nextBytes(random);
     this.adminToken = HexFormat.of().formatHex(random);
@@ -147,6 +149,7 @@ public final class WeaveCluster
               new WeaveNode(
                   nodeName,
                   location.getKey(),
+                  placement.host(nodeName),
                   ports.get(2 * i),
                   ports.get(2 * i + 1),
                   remotePorts.get(i),
@@ -171,6 +174,29 @@ public final class WeaveCluster
     return new Builder(name);
   }
 
+  /**
+   * Where each node runs: the address it binds and is reached at, and a command its java command
+   * runs under (e.g. {@code ip netns exec <namespace>}). The default is loopback, no prefix.
+   */
+  public interface Placement {
+    String host(String nodeName);
+
+    List<String> commandPrefix(String nodeName);
+
+    Placement LOOPBACK =
+        new Placement() {
+          @Override
+          public String host(String nodeName) {
+            return "127.0.0.1";
+          }
+
+          @Override
+          public List<String> commandPrefix(String nodeName) {
+            return List.of();
+          }
+        };
+  }
+
   /** Builds a cluster: locations with their node counts, and settings for every node. */
   public static final class Builder {
     private final String name;
@@ -179,6 +205,7 @@ public final class WeaveCluster
     private final Set<String> seedsThroughConfig = new HashSet<>();
     private Distribution distribution;
     private List<String> jvmOptions;
+    private Placement placement = Placement.LOOPBACK;
 
     private Builder(String name) {
       this.name = requireName(name);
@@ -205,6 +232,12 @@ public final class WeaveCluster
      */
     public Builder seedsThroughConfig(String location) {
       seedsThroughConfig.add(location);
+      return this;
+    }
+
+    /** Runs each node where the placement says instead of on loopback. */
+    public Builder placement(Placement placement) {
+      this.placement = placement;
       return this;
     }
 
@@ -360,7 +393,7 @@ public final class WeaveCluster
     if (node.isRunning()) {
       throw new IllegalStateException(node + " already runs (pid " + node.pid() + ")");
     }
-    List<String> command = new ArrayList<>();
+    List<String> command = new ArrayList<>(placement.commandPrefix(node.name()));
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(NODE_JVM_OPTIONS);
     command.add("-Dlogback.configurationFile=" + logbackFile);
@@ -392,9 +425,9 @@ public final class WeaveCluster
     env.remove("JAVA_TOOL_OPTIONS");
     env.put("WEAVE_ADMIN_TOKEN", adminToken);
     env.put("WEAVE_LOCATION", node.location());
-    env.put("WEAVE_HOST", "127.0.0.1");
-    env.put("WEAVE_ADMIN_HOST", "127.0.0.1");
-    env.put("WEAVE_REMOTE_HOST", "127.0.0.1");
+    env.put("WEAVE_HOST", node.host());
+    env.put("WEAVE_ADMIN_HOST", node.host());
+    env.put("WEAVE_REMOTE_HOST", node.host());
     env.put("WEAVE_REMOTE_PORT", Integer.toString(node.remotePort()));
     if (!configSeeds) {
       env.put(
@@ -499,6 +532,20 @@ public final class WeaveCluster
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
+    }
+  }
+
+  /** A GET on the node's admin API (with its token): status and body. */
+  public Response adminGet(WeaveNode node, String path) throws IOException {
+    try {
+      HttpResponse<String> response =
+          http.send(
+              admin(node, path, Duration.ofSeconds(30)).GET().build(),
+              HttpResponse.BodyHandlers.ofString());
+      return new Response(response.statusCode(), response.body());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
     }
   }
 
@@ -646,7 +693,7 @@ public final class WeaveCluster
   static Response get(HttpClient client, WeaveNode node, String host, String path, Duration timeout)
       throws IOException {
     HttpRequest request =
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpPort() + path))
+        HttpRequest.newBuilder(URI.create("http://" + node.host() + ":" + node.httpPort() + path))
             .header("Host", host)
             .timeout(timeout)
             .GET()
@@ -664,7 +711,8 @@ public final class WeaveCluster
   public record Response(int status, String body) {}
 
   private HttpRequest.Builder admin(WeaveNode node, String path, Duration timeout) {
-    return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.adminPort() + path))
+    return HttpRequest.newBuilder(
+            URI.create("http://" + node.host() + ":" + node.adminPort() + path))
         .header("Authorization", "Bearer " + adminToken)
         .timeout(timeout);
   }
@@ -682,7 +730,7 @@ public final class WeaveCluster
     }
   }
 
-  static void sleep(Duration duration) {
+  public static void sleep(Duration duration) {
     try {
       Thread.sleep(duration.toMillis());
     } catch (InterruptedException e) {
@@ -716,7 +764,7 @@ public final class WeaveCluster
   }
 
   /** Writes a line of the harness's own into the node's log, so its log reads as a story. */
-  void note(WeaveNode node, String what) {
+  public void note(WeaveNode node, String what) {
     try {
       Files.writeString(
           node.logFile(),

@@ -10,6 +10,7 @@ public final class WeaveNode {
 
   private final String name;
   private final String location;
+  private final String host;
   private final int httpPort;
   private final int adminPort;
   private final int remotePort;
@@ -21,6 +22,7 @@ public final class WeaveNode {
   WeaveNode(
       String name,
       String location,
+      String host,
       int httpPort,
       int adminPort,
       int remotePort,
@@ -28,6 +30,7 @@ public final class WeaveNode {
       Path logFile) {
     this.name = name;
     this.location = location;
+    this.host = host;
     this.httpPort = httpPort;
     this.adminPort = adminPort;
     this.remotePort = remotePort;
@@ -42,6 +45,11 @@ public final class WeaveNode {
   /** The location (Pekko data center) the node belongs to. */
   public String location() {
     return location;
+  }
+
+  /** The address the node binds and is reached at: loopback, or its network namespace's. */
+  public String host() {
+    return host;
   }
 
   public int httpPort() {
@@ -59,7 +67,7 @@ public final class WeaveNode {
 
   /** The node's cluster address, as members are listed in its status. */
   public String address() {
-    return "pekko://edgeweave@127.0.0.1:" + remotePort;
+    return "pekko://edgeweave@" + host + ":" + remotePort;
   }
 
   public Path dataDir() {
