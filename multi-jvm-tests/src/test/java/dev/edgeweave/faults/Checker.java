@@ -47,8 +47,9 @@ final class Checker {
         case SET, CAS -> {
           boolean maybeWritten =
               op.kind() == Kind.SET ? op.outcome() != Outcome.FAIL : op.swapped() || isInfo(op);
+          List<Op> keyWrites = writes.computeIfAbsent(op.key(), k -> new ArrayList<>());
           if (maybeWritten) {
-            writes.computeIfAbsent(op.key(), k -> new ArrayList<>()).add(op);
+            keyWrites.add(op);
           }
           if (op.kind() == Kind.CAS
               && op.certain()

@@ -120,7 +120,9 @@ class FaultScenariosTest {
   void aLocationPartitionedFromTheOtherKeepsServingAndConverges() throws Exception {
     ScenarioRun run = ScenarioRun.start("partition-locations", cluster, faults, appsDir);
     run.fault(() -> faults.partition(List.of(cluster.location("eu"), cluster.location("us"))));
-    run.hold(Duration.ofSeconds(8));
+    awaitUnreachable(cluster.node("eu-1"), cluster.node("us-2"));
+    awaitUnreachable(cluster.node("us-1"), cluster.node("eu-2"));
+    run.hold(Duration.ofSeconds(4));
     run.deployRelease(cluster.node("eu-1"));
     run.hold(Duration.ofSeconds(4));
     run.heal(faults::heal);
@@ -156,7 +158,8 @@ class FaultScenariosTest {
   void releasesDeployedOnBothSidesOfAPartitionConvergeToTheLast() throws Exception {
     ScenarioRun run = ScenarioRun.start("deploy-during-partition", cluster, faults, appsDir);
     run.fault(() -> faults.partition(List.of(cluster.location("eu"), cluster.location("us"))));
-    run.hold(Duration.ofSeconds(6));
+    awaitUnreachable(cluster.node("eu-2"), cluster.node("us-1"));
+    run.hold(Duration.ofSeconds(2));
     run.deployRelease(cluster.node("eu-2"));
     run.hold(Duration.ofSeconds(2));
     // The later release, at the other side, is the one every node must serve after healing.
@@ -234,6 +237,19 @@ class FaultScenariosTest {
     int errors = run.errorsIn(location);
     assertEquals(
         0, errors, "clients in " + location + ", where no fault was, saw errors: " + s.line());
+  }
+
+  /** Proves a partition took effect: the observer's failure detector marks the node. */
+  private static void awaitUnreachable(WeaveNode observer, WeaveNode node) {
+    WeaveCluster.await(
+        node + " unreachable as " + observer + " sees it",
+        DECISION_BOUND,
+        () ->
+            cluster
+                .statusIfAnswering(observer)
+                .flatMap(s -> s.member(node))
+                .map(m -> !m.reachable())
+                .orElse(false));
   }
 
   private static void awaitRemoved(WeaveNode observer, WeaveNode node) {
