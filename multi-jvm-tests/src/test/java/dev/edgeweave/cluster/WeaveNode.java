@@ -16,6 +16,7 @@ public final class WeaveNode {
   private final int remotePort;
   private final Path dataDir;
   private final Path logFile;
+  private final String clusterAddress; // null: pekko://edgeweave@host:remotePort
   private volatile Process process;
   private volatile boolean paused;
 
@@ -36,6 +37,29 @@ public final class WeaveNode {
     this.remotePort = remotePort;
     this.dataDir = dataDir;
     this.logFile = logFile;
+    this.clusterAddress = null;
+  }
+
+  private WeaveNode(
+      String name, String location, String host, int httpPort, int adminPort, String address) {
+    this.name = name;
+    this.location = location;
+    this.host = host;
+    this.httpPort = httpPort;
+    this.adminPort = adminPort;
+    this.remotePort = 0;
+    this.dataDir = null;
+    this.logFile = null;
+    this.clusterAddress = address;
+  }
+
+  /**
+   * A node this harness did not start (a container of a compose cluster): reached at {@code host}
+   * on its published ports, listed by its peers under its cluster address.
+   */
+  public static WeaveNode external(
+      String name, String location, String host, int httpPort, int adminPort, String address) {
+    return new WeaveNode(name, location, host, httpPort, adminPort, address);
   }
 
   public String name() {
@@ -67,7 +91,7 @@ public final class WeaveNode {
 
   /** The node's cluster address, as members are listed in its status. */
   public String address() {
-    return "pekko://edgeweave@" + host + ":" + remotePort;
+    return clusterAddress != null ? clusterAddress : "pekko://edgeweave@" + host + ":" + remotePort;
   }
 
   public Path dataDir() {

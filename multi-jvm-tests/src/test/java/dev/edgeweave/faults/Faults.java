@@ -1,79 +1,30 @@
 package dev.edgeweave.faults;
 
-import dev.edgeweave.cluster.WeaveCluster;
 import dev.edgeweave.cluster.WeaveNode;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.stream.Collectors;
 
-/**
- * The faults, each one call, on a {@link WeaveCluster}: kill -9, pause (SIGSTOP) and resume,
- * restart, partition nodes or whole locations from each other, and heal. Partitions drop real
- * packets when the cluster runs in the suite's network namespaces ({@link #NAMESPACES}); without
- * them a partition cannot be made and the call fails saying why.
- */
-final class Faults {
+/** The faults a scenario injects, each one call. */
+interface Faults {
 
-  static final String NAMESPACES = "namespaces+nftables";
+  /** How partitions are made (for the report): namespaces and nftables, or docker networks. */
+  String mode();
 
-  private final WeaveCluster cluster;
-  private final NetNamespaces network; // null: no namespaces
-  private final String unavailable;
+  /** Kills the node at once (kill -9, docker kill): no shutdown of any kind. */
+  void kill(WeaveNode node);
 
-  Faults(WeaveCluster cluster, NetNamespaces network, String unavailable) {
-    this.cluster = cluster;
-    this.network = network;
-    this.unavailable = unavailable;
-  }
+  /** Freezes the node (SIGSTOP, docker pause), like a very long GC pause. */
+  void pause(WeaveNode node);
 
-  /** How partitions are made, for the report. */
-  String mode() {
-    return network != null ? NAMESPACES : "none (" + unavailable + ")";
-  }
+  /** Lets a paused node run again. */
+  void resume(WeaveNode node);
 
-  void kill(WeaveNode node) {
-    cluster.kill(node);
-  }
-
-  void pause(WeaveNode node) {
-    cluster.pause(node);
-  }
-
-  void resume(WeaveNode node) {
-    cluster.resume(node);
-  }
-
-  void restart(WeaveNode node) {
-    cluster.restart(node);
-  }
+  /** Starts the node again on its data (after a kill, or stops it first if it runs). */
+  void restart(WeaveNode node);
 
   /** Cuts every side off from every other; nodes keep talking within their side. */
-  void partition(List<? extends Collection<WeaveNode>> sides) {
-    if (network == null) {
-      throw new AssertionError("cannot partition: network namespaces unavailable: " + unavailable);
-    }
-    List<List<String>> names = new ArrayList<>();
-    for (Collection<WeaveNode> side : sides) {
-      names.add(side.stream().map(WeaveNode::name).toList());
-    }
-    String what =
-        sides.stream()
-            .map(s -> s.stream().map(WeaveNode::name).collect(Collectors.joining(",", "{", "}")))
-            .collect(Collectors.joining(" | "));
-    for (WeaveNode node : cluster.nodes()) {
-      cluster.note(node, "partition " + what);
-    }
-    network.partition(names);
-  }
+  void partition(List<? extends Collection<WeaveNode>> sides);
 
   /** Removes every partition. */
-  void heal() {
-    if (network != null) {
-      network.heal();
-      for (WeaveNode node : cluster.nodes()) {
-        cluster.note(node, "partition healed");
-      }
-    }
-  }
+  void heal();
 }

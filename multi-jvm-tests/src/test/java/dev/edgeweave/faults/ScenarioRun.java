@@ -42,7 +42,7 @@ final class ScenarioRun {
   static final int SOAK = Boolean.getBoolean("faults.soak") ? 6 : 1;
 
   private final String name;
-  private final WeaveCluster cluster;
+  private final Mesh cluster;
   private final Faults faults;
   private final Path appsDir;
   private final History history = new History();
@@ -56,7 +56,7 @@ final class ScenarioRun {
   private String expectedRelease;
   private String deployedVia;
 
-  private ScenarioRun(String name, WeaveCluster cluster, Faults faults, Path appsDir) {
+  private ScenarioRun(String name, Mesh cluster, Faults faults, Path appsDir) {
     this.name = name;
     this.cluster = cluster;
     this.faults = faults;
@@ -64,17 +64,13 @@ final class ScenarioRun {
     this.kv = new KvWorkload(KV_APP, name + "-", history);
   }
 
-  /** Deploys the scenario apps to every node (once per cluster) and waits until all serve them. */
-  static void deployApps(WeaveCluster cluster, Path appsDir) throws IOException {
+  /** Deploys the scenario's web apps and the probe apps to every node, and checks they serve. */
+  static void deployApps(Mesh cluster, Path appsDir) throws IOException {
     for (String app : WEB_APPS) {
       cluster.deployEverywhere(
           TestApps.app(app).wagi("/...", "hello", TestGuests.c("hello")).writeTo(appsDir));
     }
-    cluster.deployEverywhere(
-        TestApps.app(KV_APP)
-            .wagi("/kv", "kv", TestGuests.c("weave-kv"), "key_value_stores = [\"default\"]")
-            .writeTo(appsDir));
-    cluster.deployEverywhere(release(appsDir, "release 0"));
+    deployProbes(cluster, appsDir);
     for (WeaveNode node : cluster.nodes()) {
       for (String app : WEB_APPS) {
         WeaveCluster.Response r = cluster.get(node, app + ".localhost", "/");
@@ -85,6 +81,15 @@ final class ScenarioRun {
     }
   }
 
+  /** The KV probe (the weave-kv test guest on store "default") and the release app. */
+  static void deployProbes(Mesh cluster, Path appsDir) {
+    cluster.deployEverywhere(
+        TestApps.app(KV_APP)
+            .wagi("/kv", "kv", TestGuests.c("weave-kv"), "key_value_stores = [\"default\"]")
+            .writeTo(appsDir));
+    cluster.deployEverywhere(release(appsDir, "release 0"));
+  }
+
   private static Path release(Path appsDir, String content) {
     return TestApps.app(RELEASE_APP)
         .wagi("/...", "hello", TestGuests.c("hello"))
@@ -93,9 +98,15 @@ final class ScenarioRun {
   }
 
   /** Starts the workload at every node and lets it run a moment before the fault. */
-  static ScenarioRun start(String name, WeaveCluster cluster, Faults faults, Path appsDir) {
+  static ScenarioRun start(String name, Mesh cluster, Faults faults, Path appsDir) {
+    return start(name, cluster, faults, appsDir, WEB_APPS);
+  }
+
+  /** The same, with HTTP traffic to these apps (by host name {@code <app>.localhost}). */
+  static ScenarioRun start(
+      String name, Mesh cluster, Faults faults, Path appsDir, List<String> webApps) {
     ScenarioRun run = new ScenarioRun(name, cluster, faults, appsDir);
-    run.traffic = Traffic.start(cluster.nodes(), WEB_APPS);
+    run.traffic = Traffic.start(cluster.nodes(), webApps);
     run.kv.start(cluster.nodes());
     WeaveCluster.sleep(Duration.ofSeconds(3L * SOAK));
     return run;
@@ -144,8 +155,7 @@ final class ScenarioRun {
    * measures convergence, checks, prints the summary line and records it in FAULTS.md.
    */
   Summary finish() throws IOException {
-    int size = cluster.nodes().size();
-    cluster.awaitClusterUp(size);
+    cluster.awaitClusterUp();
     // Load keeps running for a while on the healed cluster.
     WeaveCluster.sleep(Duration.ofSeconds(3));
     kv.stop();
@@ -185,7 +195,7 @@ final class ScenarioRun {
             (int) httpOk + result.acknowledged(),
             result.lost(),
             errors,
-            hit.size() == size ? Double.NaN : window,
+            hit.containsAll(cluster.nodes()) ? Double.NaN : window,
             convergence,
             String.join("; ", notes),
             result.anomalies());
@@ -205,8 +215,10 @@ final class ScenarioRun {
     while (System.nanoTime() < deadline) {
       seen.clear();
       releases.clear();
+      boolean locationsReachable = true;
       for (WeaveNode node : cluster.running()) {
         export(node).ifPresent(s -> seen.put(node, s));
+        locationsReachable &= unreachableLocations(cluster, node).map(List::isEmpty).orElse(false);
         if (expectedRelease != null) {
           WeaveCluster.Response app = cluster.app(node, RELEASE_APP);
           releases.put(
@@ -215,7 +227,8 @@ final class ScenarioRun {
         }
       }
       boolean agree =
-          seen.size() == cluster.nodes().size()
+          locationsReachable
+              && seen.size() == cluster.nodes().size()
               && seen.values().stream().distinct().count() == 1
               && releases.values().stream().allMatch(d -> d.equals(expectedRelease));
       if (agree) {
@@ -245,6 +258,25 @@ final class ScenarioRun {
         .values()
         .removeIf(m -> m.values().stream().distinct().count() == 1 && m.size() == seen.size());
     return byKey.toString();
+  }
+
+  /**
+   * The locations the node sees as unreachable ({@code unreachableLocations} of its status: the
+   * members' own {@code reachable} flag covers its own location only), or empty if it does not
+   * answer.
+   */
+  @SuppressWarnings("unchecked")
+  static Optional<List<String>> unreachableLocations(Mesh mesh, WeaveNode node) {
+    try {
+      WeaveCluster.Response r = mesh.adminGet(node, "/v1/status");
+      if (r.status() != 200) {
+        return Optional.empty();
+      }
+      Map<String, Object> c = (Map<String, Object>) Json.object(r.body()).get("cluster");
+      return Optional.of(List.copyOf((List<String>) c.get("unreachableLocations")));
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty();
+    }
   }
 
   /** The KV probe's default store as the node reads it (admin export), or empty. */
