@@ -237,7 +237,10 @@ final class KvWorkload {
                 URI.create("http://" + node.host() + ":" + node.httpPort() + "/kv?" + query))
             .header("Host", app + ".localhost")
             .timeout(CALL_TIMEOUT)
-            .GET()
+            // POST, not GET: the JDK client silently resends a GET whose kept-alive connection
+            // closed unanswered, so a node killed after applying a write but before answering
+            // turned into "connection refused" — a write recorded as surely not applied that was.
+            .POST(HttpRequest.BodyPublishers.noBody())
             .build();
     try {
       return http.send(request, HttpResponse.BodyHandlers.ofString());
