@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests need on a fresh Debian machine: clang and lld for wasm32-wasi guests,
-# wasi-libc, wabt (wat2wasm), wrk for the load scripts, and docker-compose to check the
-# compose file (no Docker engine is needed for that). Java 17 and Maven come with the
+# wasi-libc, wabt (wat2wasm), wrk for the load scripts, docker-compose to check the
+# compose file (no Docker engine is needed for that), and iproute2 and nftables for the fault
+# suite's network partitions. Java 17 and Maven come with the
 # machine. Safe to run again: it only installs what is missing.
 set -euo pipefail
 
@@ -15,6 +16,10 @@ command -v wat2wasm >/dev/null || need+=(wabt)
 command -v wrk >/dev/null || need+=(wrk)
 command -v make >/dev/null || need+=(make)
 command -v docker-compose >/dev/null || need+=(docker-compose)
+# The fault suite's partitions: network namespaces, veth pairs and a bridge (iproute2), drop
+# rules (nftables).
+command -v ip >/dev/null || need+=(iproute2)
+command -v nft >/dev/null || need+=(nftables)
 
 if [ ${#need[@]} -gt 0 ]; then
   sudo_cmd=""

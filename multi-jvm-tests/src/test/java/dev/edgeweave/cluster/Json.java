@@ -9,7 +9,7 @@ import java.util.Map;
  * Reads the small JSON documents the admin API writes (and the exec form of a Dockerfile line) into
  * maps, lists, strings, numbers ({@code Long} or {@code Double}), booleans and null.
  */
-final class Json {
+public final class Json {
 
   private final String text;
   private int at;
@@ -18,7 +18,7 @@ final class Json {
     this.text = text;
   }
 
-  static Object parse(String text) {
+  public static Object parse(String text) {
     Json json = new Json(text);
     Object value = json.value();
     json.skipSpace();
@@ -29,7 +29,7 @@ final class Json {
   }
 
   @SuppressWarnings("unchecked")
-  static Map<String, Object> object(String text) {
+  public static Map<String, Object> object(String text) {
     Object value = parse(text);
     if (!(value instanceof Map)) {
       throw new IllegalArgumentException("expected a JSON object: " + text);

@@ -13,7 +13,7 @@ public record NodeStatus(
   public record Member(String address, String location, String status, boolean reachable) {}
 
   @SuppressWarnings("unchecked")
-  static NodeStatus parse(String json) {
+  public static NodeStatus parse(String json) {
     Map<String, Object> root = Json.object(json);
     Map<String, Object> cluster = (Map<String, Object>) root.get("cluster");
     if (cluster == null) {

@@ -158,7 +158,7 @@ public final class Traffic implements AutoCloseable {
   private CompletableFuture<Outcome> send(WeaveNode node, String app, boolean retry) {
     long start = System.nanoTime();
     HttpRequest request =
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpPort() + "/"))
+        HttpRequest.newBuilder(URI.create("http://" + node.host() + ":" + node.httpPort() + "/"))
             .header("Host", app + ".localhost")
             .timeout(REQUEST_TIMEOUT)
             .GET()

@@ -99,6 +99,7 @@ public final class WeaveCluster
   private final Set<String> seedsThroughConfig;
   private final Optional<Path> tlsKeys;
   private final Map<String, Optional<Path>> nodeTlsKeys;
+  private final Placement placement;
   private final Map<String, WeaveNode> nodes;
   private final List<WeaveNode> seeds;
   private final Path dataRoot;
@@ -117,6 +118,7 @@ public final class WeaveCluster
     this.seedsThroughConfig = Set.copyOf(b.seedsThroughConfig);
     this.tlsKeys = Optional.ofNullable(b.tlsKeys);
     this.nodeTlsKeys = Map.copyOf(b.nodeTlsKeys);
+    this.placement = b.placement;
     byte[] random = new byte[24];
     new SecureRandom().nextBytes(random);
     this.adminToken = HexFormat.of().formatHex(random);
@@ -151,6 +153,7 @@ public final class WeaveCluster
               new WeaveNode(
                   nodeName,
                   location.getKey(),
+                  placement.host(nodeName),
                   ports.get(2 * i),
                   ports.get(2 * i + 1),
                   remotePorts.get(i),
@@ -175,6 +178,29 @@ public final class WeaveCluster
     return new Builder(name);
   }
 
+  /**
+   * Where each node runs: the address it binds and is reached at, and a command its java command
+   * runs under (e.g. {@code ip netns exec <namespace>}). The default is loopback, no prefix.
+   */
+  public interface Placement {
+    String host(String nodeName);
+
+    List<String> commandPrefix(String nodeName);
+
+    Placement LOOPBACK =
+        new Placement() {
+          @Override
+          public String host(String nodeName) {
+            return "127.0.0.1";
+          }
+
+          @Override
+          public List<String> commandPrefix(String nodeName) {
+            return List.of();
+          }
+        };
+  }
+
   /** Builds a cluster: locations with their node counts, and settings for every node. */
   public static final class Builder {
     private final String name;
@@ -185,6 +211,7 @@ public final class WeaveCluster
     private Path tlsKeys;
     private Distribution distribution;
     private List<String> jvmOptions;
+    private Placement placement = Placement.LOOPBACK;
 
     private Builder(String name) {
       this.name = requireName(name);
@@ -226,6 +253,12 @@ public final class WeaveCluster
     /** This node runs with the keys in {@code keysDir} instead, or without TLS when empty. */
     public Builder tls(String nodeName, Optional<Path> keysDir) {
       nodeTlsKeys.put(nodeName, keysDir);
+      return this;
+    }
+
+    /** Runs each node where the placement says instead of on loopback. */
+    public Builder placement(Placement placement) {
+      this.placement = placement;
       return this;
     }
 
@@ -396,7 +429,7 @@ public final class WeaveCluster
     if (node.isRunning()) {
       throw new IllegalStateException(node + " already runs (pid " + node.pid() + ")");
     }
-    List<String> command = new ArrayList<>();
+    List<String> command = new ArrayList<>(placement.commandPrefix(node.name()));
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(NODE_JVM_OPTIONS);
     command.add("-Dlogback.configurationFile=" + logbackFile);
@@ -428,9 +461,9 @@ public final class WeaveCluster
     env.remove("JAVA_TOOL_OPTIONS");
     env.put("WEAVE_ADMIN_TOKEN", adminToken);
     env.put("WEAVE_LOCATION", node.location());
-    env.put("WEAVE_HOST", "127.0.0.1");
-    env.put("WEAVE_ADMIN_HOST", "127.0.0.1");
-    env.put("WEAVE_REMOTE_HOST", "127.0.0.1");
+    env.put("WEAVE_HOST", node.host());
+    env.put("WEAVE_ADMIN_HOST", node.host());
+    env.put("WEAVE_REMOTE_HOST", node.host());
     env.put("WEAVE_REMOTE_PORT", Integer.toString(node.remotePort()));
     nodeTlsKeys
         .getOrDefault(node.name(), tlsKeys)
@@ -556,6 +589,7 @@ public final class WeaveCluster
       throw new IllegalStateException(e);
     }
   }
+
 
   /** The node's status, or empty when its admin API does not answer. */
   public Optional<NodeStatus> statusIfAnswering(WeaveNode node) {
@@ -743,7 +777,7 @@ public final class WeaveCluster
   static Response get(HttpClient client, WeaveNode node, String host, String path, Duration timeout)
       throws IOException {
     HttpRequest request =
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpPort() + path))
+        HttpRequest.newBuilder(URI.create("http://" + node.host() + ":" + node.httpPort() + path))
             .header("Host", host)
             .timeout(timeout)
             .GET()
@@ -761,7 +795,8 @@ public final class WeaveCluster
   public record Response(int status, String body) {}
 
   private HttpRequest.Builder admin(WeaveNode node, String path, Duration timeout) {
-    return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.adminPort() + path))
+    return HttpRequest.newBuilder(
+            URI.create("http://" + node.host() + ":" + node.adminPort() + path))
         .header("Authorization", "Bearer " + adminToken)
         .timeout(timeout);
   }
@@ -779,7 +814,7 @@ public final class WeaveCluster
     }
   }
 
-  static void sleep(Duration duration) {
+  public static void sleep(Duration duration) {
     try {
       Thread.sleep(duration.toMillis());
     } catch (InterruptedException e) {
@@ -822,7 +857,7 @@ public final class WeaveCluster
   }
 
   /** Writes a line of the harness's own into the node's log, so its log reads as a story. */
-  void note(WeaveNode node, String what) {
+  public void note(WeaveNode node, String what) {
     try {
       Files.writeString(
           node.logFile(),

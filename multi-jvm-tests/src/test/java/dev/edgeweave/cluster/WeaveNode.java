@@ -10,17 +10,20 @@ public final class WeaveNode {
 
   private final String name;
   private final String location;
+  private final String host;
   private final int httpPort;
   private final int adminPort;
   private final int remotePort;
   private final Path dataDir;
   private final Path logFile;
+  private final String clusterAddress; // null: pekko://edgeweave@host:remotePort
   private volatile Process process;
   private volatile boolean paused;
 
   WeaveNode(
       String name,
       String location,
+      String host,
       int httpPort,
       int adminPort,
       int remotePort,
@@ -28,11 +31,35 @@ public final class WeaveNode {
       Path logFile) {
     this.name = name;
     this.location = location;
+    this.host = host;
     this.httpPort = httpPort;
     this.adminPort = adminPort;
     this.remotePort = remotePort;
     this.dataDir = dataDir;
     this.logFile = logFile;
+    this.clusterAddress = null;
+  }
+
+  private WeaveNode(
+      String name, String location, String host, int httpPort, int adminPort, String address) {
+    this.name = name;
+    this.location = location;
+    this.host = host;
+    this.httpPort = httpPort;
+    this.adminPort = adminPort;
+    this.remotePort = 0;
+    this.dataDir = null;
+    this.logFile = null;
+    this.clusterAddress = address;
+  }
+
+  /**
+   * A node this harness did not start (a container of a compose cluster): reached at {@code host}
+   * on its published ports, listed by its peers under its cluster address.
+   */
+  public static WeaveNode external(
+      String name, String location, String host, int httpPort, int adminPort, String address) {
+    return new WeaveNode(name, location, host, httpPort, adminPort, address);
   }
 
   public String name() {
@@ -42,6 +69,11 @@ public final class WeaveNode {
   /** The location (Pekko data center) the node belongs to. */
   public String location() {
     return location;
+  }
+
+  /** The address the node binds and is reached at: loopback, or its network namespace's. */
+  public String host() {
+    return host;
   }
 
   public int httpPort() {
@@ -59,7 +91,7 @@ public final class WeaveNode {
 
   /** The node's cluster address, as members are listed in its status. */
   public String address() {
-    return "pekko://edgeweave@127.0.0.1:" + remotePort;
+    return clusterAddress != null ? clusterAddress : "pekko://edgeweave@" + host + ":" + remotePort;
   }
 
   public Path dataDir() {
