@@ -3,7 +3,15 @@
 # wasi-libc, wabt (wat2wasm), wrk for the load scripts, and docker-compose to check the
 # compose file (no Docker engine is needed for that). Java 17 and Maven come with the
 # machine. Safe to run again: it only installs what is missing.
+#   --docker   also the Docker engine (docker.io) and debootstrap, for
+#              scripts/compose-cluster-test.sh
 set -euo pipefail
+docker=false
+case "${1:-}" in
+  "") ;;
+  --docker) docker=true ;;
+  *) echo "usage: $0 [--docker]" >&2; exit 2 ;;
+esac
 
 need=()
 command -v clang-14 >/dev/null || need+=(clang-14)
@@ -15,6 +23,10 @@ command -v wat2wasm >/dev/null || need+=(wabt)
 command -v wrk >/dev/null || need+=(wrk)
 command -v make >/dev/null || need+=(make)
 command -v docker-compose >/dev/null || need+=(docker-compose)
+if $docker; then
+  command -v dockerd >/dev/null || need+=(docker.io)
+  command -v debootstrap >/dev/null || need+=(debootstrap)
+fi
 
 if [ ${#need[@]} -gt 0 ]; then
   sudo_cmd=""
