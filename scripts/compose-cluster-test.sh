@@ -40,8 +40,10 @@ teardown() {
   local status=$?
   trap - EXIT INT TERM
   set +e
-  for pid in "${pollers[@]}"; do kill "$pid" 2>/dev/null; done
-  wait "${pollers[@]}" 2>/dev/null
+  if [[ ${#pollers[@]} -gt 0 ]]; then
+    kill "${pollers[@]}" 2>/dev/null
+    wait "${pollers[@]}" 2>/dev/null
+  fi
   if [[ -n "${COMPOSE_PROJECT_NAME:-}" ]] && docker info >/dev/null 2>&1; then
     if [[ $status -ne 0 ]]; then
       docker-compose logs --no-color --tail=40 >&2 2>&1
@@ -131,11 +133,18 @@ print(up, len(members), ",".join(s.get("entities", [])) or "-")
 '
 }
 
+# Each node's container, asked of docker-compose once (it is slow to start on a busy machine).
+declare -A container=()
+for node in "${nodes[@]}"; do
+  container[$node]=$(docker-compose ps -q "$node")
+  [[ -n "${container[$node]}" ]] || fail "docker-compose created no container for $node"
+done
+
 # A container that exited while it should run: fail at once, saying which.
 check_running() {
   local node state
   for node in "$@"; do
-    state=$(docker inspect -f '{{.State.Status}}' "$(docker-compose ps -q "$node")" 2>/dev/null || echo missing)
+    state=$(docker inspect -f '{{.State.Status}}' "${container[$node]}" 2>/dev/null || echo missing)
     [[ "$state" == running ]] || fail "$node's container is $state"
   done
 }
@@ -197,8 +206,10 @@ say "eu runs hello-c's entity on ${eu_entity:-neither node (not reported)}"
 # requests to each survivor, one after the other, from a poller per node: a line per answer with
 # the time it was sent (seconds after the kill) and the status code.
 check_running "${nodes[@]}"
-kill_time=$(date +%s.%N)
 docker kill "$(docker-compose ps -q eu-2)" >/dev/null
+kill_time=$(date +%s.%N)
+[[ "$(docker inspect -f '{{.State.Status}}' "${container[eu-2]}")" != running ]] \
+  || fail "eu-2's container still runs after docker kill"
 say "killed eu-2's container"
 survivors=(eu-1 us-1 us-2)
 for node in "${survivors[@]}"; do
@@ -218,12 +229,11 @@ done
 removed_after=""
 while :; do
   sleep 1
-  now=$(elapsed "$kill_time")
   check_running "${survivors[@]}"
   if [[ -z "$removed_after" ]]; then
     read -r up total _ <<<"$(status eu-1)" || true
     if [[ "${up:-0}" == 3 && "${total:-0}" == 3 ]]; then
-      removed_after=$now
+      removed_after=$(elapsed "$kill_time")
       say "eu-1 sees eu-2 removed, ${removed_after}s after the kill"
     fi
   fi
@@ -232,6 +242,7 @@ while :; do
       fail "$node (the other location) failed a request after eu-2 was killed: $(grep ' bad$' "$work/after-kill.$node" | head -1)"
     fi
   done
+  now=$(elapsed "$kill_time")
   steady=0
   for node in "${survivors[@]}"; do
     awk -v now="$now" -v hold="$HOLD" '
@@ -243,7 +254,7 @@ while :; do
   (($(awk -v n="$now" -v t="$RECOVER_TIMEOUT" 'BEGIN { print (n > t) }'))) \
     && fail "the survivors did not all serve steadily within ${RECOVER_TIMEOUT}s of the kill"
 done
-for pid in "${pollers[@]}"; do kill "$pid" 2>/dev/null; done
+kill "${pollers[@]}" 2>/dev/null || true
 wait "${pollers[@]}" 2>/dev/null || true
 pollers=()
 
