@@ -1,15 +1,19 @@
-# Builds the weave node and runs `weave` (default: a node serving /apps).
-FROM maven:3.8.7-eclipse-temurin-17 AS build
-WORKDIR /src
-COPY . .
-RUN mvn -B -q -ntp -DskipTests -Dspotless.check.skip=true -pl mesh-node -am package
-
-# The node as mesh-node packages it: weave.jar, whose manifest's Class-Path names the jars in lib/
-# beside it. multi-jvm-tests' ImageLayoutTest checks that these copies make a complete node and
-# that the java options below are the weave script's.
-FROM eclipse-temurin:17-jre
-COPY --from=build /src/mesh-node/target/weave.jar /opt/edgeweave/weave.jar
-COPY --from=build /src/mesh-node/target/lib /opt/edgeweave/lib
-EXPOSE 8080 8081 25520
+# The node as mesh-node packages it, built on the host first (the image holds no build tools):
+#   mvn -B -ntp -q -DskipTests package -pl mesh-node -am
+# weave.jar's manifest Class-Path names the jars in lib/ beside it. multi-jvm-tests'
+# ImageLayoutTest checks that these copies make a complete node and that the java options below
+# are the weave script's. The base is any image with Java 17 on its PATH: where no registry is
+# reachable, scripts/debian-base-image.sh builds one from Debian packages.
+ARG BASE_IMAGE=eclipse-temurin:17-jre
+FROM ${BASE_IMAGE}
+COPY mesh-node/target/weave.jar /opt/edgeweave/weave.jar
+COPY mesh-node/target/lib /opt/edgeweave/lib
+# The node runs as a user of its own, its data (apps, key-value store, admin token) in /data.
+RUN useradd --system --user-group --home-dir /data weave && mkdir /data && chown weave:weave /data
+USER weave
+ENV WEAVE_DATA_DIR=/data
+# public HTTP, admin API, Artery (cluster), blob transfer between peers
+EXPOSE 8080 8081 25520 25530
 ENTRYPOINT ["sh", "-c", "exec java $JAVA_OPTS --add-opens java.base/java.nio=ALL-UNNAMED --add-opens java.base/sun.nio.ch=ALL-UNNAMED -jar /opt/edgeweave/weave.jar \"$@\"", "weave"]
-CMD ["up", "/apps"]
+# A node with no apps of its own: apps come with `weave deploy` and spread through the cluster.
+CMD ["up"]

@@ -4,7 +4,15 @@
 # compose file (no Docker engine is needed for that), and iproute2 and nftables for the fault
 # suite's network partitions. Java 17 and Maven come with the
 # machine. Safe to run again: it only installs what is missing.
+#   --docker   also the Docker engine (docker.io) and debootstrap, for
+#              scripts/compose-cluster-test.sh
 set -euo pipefail
+docker=false
+case "${1:-}" in
+  "") ;;
+  --docker) docker=true ;;
+  *) echo "usage: $0 [--docker]" >&2; exit 2 ;;
+esac
 
 need=()
 command -v clang-14 >/dev/null || need+=(clang-14)
@@ -20,6 +28,10 @@ command -v docker-compose >/dev/null || need+=(docker-compose)
 # rules (nftables).
 command -v ip >/dev/null || need+=(iproute2)
 command -v nft >/dev/null || need+=(nftables)
+if $docker; then
+  command -v dockerd >/dev/null || need+=(docker.io)
+  command -v debootstrap >/dev/null || need+=(debootstrap)
+fi
 
 if [ ${#need[@]} -gt 0 ]; then
   sudo_cmd=""
