@@ -9,6 +9,7 @@ import dev.edgeweave.deploy.ComponentManifest;
 import dev.edgeweave.deploy.DeployedApp;
 import dev.edgeweave.deploy.DeployedComponent;
 import dev.edgeweave.deploy.HttpTrigger;
+import dev.edgeweave.deploy.OutboundHosts;
 import dev.edgeweave.deploy.VariableDecl;
 import dev.edgeweave.kv.KvService;
 import dev.edgeweave.kv.KvSettings;
@@ -16,6 +17,7 @@ import dev.edgeweave.wasmhost.Capabilities;
 import dev.edgeweave.wasmhost.ComponentSpec;
 import dev.edgeweave.wasmhost.GuestFunction;
 import dev.edgeweave.wasmhost.InvalidModuleException;
+import dev.edgeweave.wasmhost.OutboundHttpClient;
 import dev.edgeweave.wasmhost.Variables;
 import dev.edgeweave.wasmhost.WasmEngine;
 import java.io.IOException;
@@ -58,6 +60,7 @@ public final class FunctionCatalog implements AutoCloseable {
   private final KvService kv;
   private final KvSettings kvSettings;
   private final AppVariables variables;
+  private final OutboundHttpClient outbound;
   private final Object[] nameLocks = new Object[NAME_LOCKS];
   private final Map<FunctionKey, Prepared> functions = new ConcurrentHashMap<>();
 
@@ -131,6 +134,7 @@ public final class FunctionCatalog implements AutoCloseable {
     this.engine = Objects.requireNonNull(engine, "engine");
     this.settings = Objects.requireNonNull(settings, "settings");
     this.catalogSettings = Objects.requireNonNull(catalogSettings, "catalogSettings");
+    this.outbound = OutboundHttpClient.create(settings.outboundConfig());
     for (int i = 0; i < NAME_LOCKS; i++) {
       nameLocks[i] = new Object();
     }
@@ -460,9 +464,14 @@ public final class FunctionCatalog implements AutoCloseable {
     }
   }
 
-  /** What a component reaches through the weave ABI: its declared stores, its variables. */
+  /**
+   * What a component reaches through the weave ABI: its declared stores, its variables, the hosts
+   * it declared under its app's outbound limits.
+   */
   private Capabilities capabilities(
       String app, String componentId, ComponentManifest declared, Map<String, String> values) {
+    AppLimits limits = settings.limitsFor(app);
+    OutboundHosts hosts = declared.outboundHosts();
     return new Capabilities(
         new ComponentKv(
             app,
@@ -470,7 +479,9 @@ public final class FunctionCatalog implements AutoCloseable {
             Set.copyOf(declared.keyValueStores()),
             kv,
             kvSettings == null ? null : kvSettings.forApp(app).limits()),
-        Variables.of(AppVariables.render(declared.variables(), values)));
+        Variables.of(AppVariables.render(declared.variables(), values)),
+        outbound.forComponent(
+            componentId, hosts::allows, limits.outbound(), limits.outboundToIngress()));
   }
 
   private ComponentSpec spec(
@@ -488,10 +499,14 @@ public final class FunctionCatalog implements AutoCloseable {
         .build();
   }
 
-  /** Stops the drain timer; releases still draining stay until the catalog is dropped. */
+  /**
+   * Stops the drain timer and outbound HTTP; releases still draining stay until the catalog is
+   * dropped.
+   */
   @Override
   public void close() {
     drainTimer.shutdownNow();
+    outbound.close();
   }
 
   /** A deploy was refused; the message says why, naming the component. */

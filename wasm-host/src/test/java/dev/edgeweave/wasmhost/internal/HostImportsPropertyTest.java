@@ -21,8 +21,14 @@ import dev.edgeweave.wasmhost.EngineConfig;
 import dev.edgeweave.wasmhost.GuestException;
 import dev.edgeweave.wasmhost.GuestFunction;
 import dev.edgeweave.wasmhost.GuestRequest;
+import dev.edgeweave.wasmhost.Header;
+import dev.edgeweave.wasmhost.HostAllowList;
 import dev.edgeweave.wasmhost.InMemoryKv;
 import dev.edgeweave.wasmhost.Limits;
+import dev.edgeweave.wasmhost.OutboundConfig;
+import dev.edgeweave.wasmhost.OutboundHttpClient;
+import dev.edgeweave.wasmhost.OutboundLimits;
+import dev.edgeweave.wasmhost.OutboundResponse;
 import dev.edgeweave.wasmhost.TestGuests;
 import dev.edgeweave.wasmhost.ThreadAllocation;
 import dev.edgeweave.wasmhost.Variables;
@@ -64,7 +70,9 @@ class HostImportsPropertyTest {
     FLAGS,
     I64,
     /** A weave key-value handle. */
-    HANDLE
+    HANDLE,
+    /** A weave outbound HTTP response handle. */
+    RESPONSE
   }
 
   /** Every host function the engine offers, WASI's and weave's, by name. */
@@ -76,6 +84,12 @@ class HostImportsPropertyTest {
   private static ModuleArtifact withoutMemory;
   private static WasmEngine engine;
   private static GuestFunction counter;
+
+  /**
+   * The node's outbound HTTP; the component may reach no host, so whatever URL a call makes of the
+   * guest's memory, no connection is made (a response is kept at handle 0 instead).
+   */
+  private static OutboundHttpClient outbound;
 
   /** One generated call: the import and its arguments. */
   record Call(String function, long[] args) {
@@ -100,6 +114,7 @@ class HostImportsPropertyTest {
         ModuleArtifact.compile(
             callerModule("host-imports-nomem", false), "no-memory", Limits.defaults());
     engine = WasmEngine.create(EngineConfig.defaults());
+    outbound = OutboundHttpClient.create(OutboundConfig.defaults());
     counter = engine.prepare(TestGuests.wat("counter"), ComponentSpec.builder("counter").build());
     // Loads every class the calls use, so that measurements see only the calls.
     for (String name : HOST_FUNCTIONS.keySet()) {
@@ -112,6 +127,7 @@ class HostImportsPropertyTest {
   @AfterAll
   static void close() {
     engine.close();
+    outbound.close();
   }
 
   private static Map<String, HostFunction> hostFunctions() {
@@ -225,8 +241,16 @@ class HostImportsPropertyTest {
             FileTree.of(Map.of("/a.txt", new byte[100], "/dir/b.txt", "b".getBytes(UTF_8))));
     // Stores answer at once; handle 0 is the declared store "default", others are denied.
     InMemoryKv kv = new InMemoryKv(Set.of("default"));
-    context.withCapabilities(new Capabilities(kv, Variables.of(Map.of("who", "world"))));
+    context.withCapabilities(
+        new Capabilities(
+            kv,
+            Variables.of(Map.of("who", "world")),
+            outbound.forComponent(
+                "hostile", HostAllowList.NONE, OutboundLimits.defaults(), false)));
     context.addKvHandle(kv.open("default"), Weave.MAX_KV_HANDLES);
+    context.addHttpResponse(
+        new OutboundResponse(
+            200, List.of(new Header("content-type", "text/plain")), "body".getBytes(UTF_8)));
     // A sleep ends at this deadline at the latest.
     context.attach(System.nanoTime() + 1_000_000, BlockingListener.NONE);
     try {
@@ -267,6 +291,10 @@ class HostImportsPropertyTest {
     System.arraycopy("a.txt".getBytes(UTF_8), 0, content, 1024, 5);
     System.arraycopy("dir".getBytes(UTF_8), 0, content, 2048, 3);
     System.arraycopy("default".getBytes(UTF_8), 0, content, 3072, 7);
+    // A method and a URL (an undeclared host: denied before any connection).
+    System.arraycopy("GET".getBytes(UTF_8), 0, content, 4, 3);
+    byte[] url = "http://127.0.0.1:9/x".getBytes(UTF_8);
+    System.arraycopy(url, 0, content, 4096, url.length);
     return content;
   }
 
@@ -315,7 +343,7 @@ class HostImportsPropertyTest {
             case COUNT -> counts();
             case FLAGS -> flags();
             case I64 -> i64s();
-            case HANDLE -> handles();
+            case HANDLE, RESPONSE -> handles();
           });
     }
     return in -> {
@@ -350,6 +378,7 @@ class HostImportsPropertyTest {
         8L,
         1024L,
         2048L,
+        4096L,
         MEMORY - 1,
         MEMORY - 4,
         MEMORY - 8,
@@ -369,6 +398,7 @@ class HostImportsPropertyTest {
         3L,
         5L,
         8L,
+        20L,
         24L,
         4096L,
         4097L,
@@ -502,6 +532,10 @@ class HostImportsPropertyTest {
     r.put("kv_cas", List.of(h, ptr, len, ptr, len, flags, ptr, len, ptr));
     r.put("variable_get", List.of(ptr, len, ptr, len, ptr));
     r.put("log", List.of(flags, ptr, len));
+    Role resp = Role.RESPONSE;
+    r.put("http_send", List.of(ptr, len, ptr, len, ptr, len, ptr, len, ptr, ptr));
+    r.put("http_response_headers", List.of(resp, ptr, len, ptr));
+    r.put("http_response_body", List.of(resp, ptr, len, ptr));
     return r;
   }
 }
