@@ -1,5 +1,6 @@
 /*
- * weave.h: the Edgeweave host ABI v1 (import module "weave") for C guests.
+ * weave.h: the Edgeweave host ABI v1 (import module "weave") for C guests: key-value stores,
+ * variables, logging and outbound HTTP.
  * Reference: docs/ABI.md. Every function returns a status (WEAVE_OK on success) and writes its
  * results through out-pointers. Strings are UTF-8 with explicit lengths, never NUL-terminated.
  */
@@ -12,6 +13,7 @@
 
 typedef uint32_t weave_status_t;
 typedef uint32_t weave_kv_t;
+typedef uint32_t weave_http_response_t;
 
 enum {
   WEAVE_OK = 0,
@@ -30,7 +32,15 @@ enum {
   WEAVE_VALUE_TOO_LARGE = 13,
   WEAVE_RATE_LIMITED = 14,
   WEAVE_NOT_A_COUNTER = 15,
-  WEAVE_UNAVAILABLE = 16      /* consistency not reached in time; the write may still apply */
+  WEAVE_UNAVAILABLE = 16,     /* consistency not reached in time; the write may still apply */
+  /* Outbound HTTP (an undeclared host, or the node's own port, is WEAVE_ACCESS_DENIED). */
+  WEAVE_HTTP_TIMEOUT = 32,            /* no complete response within the timeout */
+  WEAVE_HTTP_REQUEST_TOO_LARGE = 33,  /* the body is over the app's limit; nothing was sent */
+  WEAVE_HTTP_RESPONSE_TOO_LARGE = 34, /* the response is over the app's limit */
+  WEAVE_HTTP_TOO_MANY_REQUESTS = 35,  /* this request sent as many as it may */
+  WEAVE_HTTP_BUSY = 36,               /* the node has as many outbound requests in flight as it
+                                         allows; try again later */
+  WEAVE_HTTP_CONNECTION_FAILED = 37   /* name resolution, connection, TLS or the exchange failed */
 };
 
 enum { WEAVE_LOG_TRACE = 0, WEAVE_LOG_DEBUG, WEAVE_LOG_INFO, WEAVE_LOG_WARN, WEAVE_LOG_ERROR };
@@ -78,5 +88,27 @@ weave_status_t weave_variable_get(const char *name, uint32_t name_len, char *buf
 
 WEAVE_IMPORT(log)
 weave_status_t weave_log(uint32_t level, const char *message, uint32_t len);
+
+/* Sends an HTTP request and waits for the whole response (the wait counts against the request's
+ * wall time). method: "GET", "POST", ...; url: absolute http:// or https:// URL whose scheme, host
+ * and port the component lists in allowed_outbound_hosts; headers: "Name: value" lines separated by
+ * "\n" (len 0: none); body: len 0 for none. Redirects are not followed: a 3xx is the response.
+ * On WEAVE_OK, *status_out is the HTTP status and *response_out a handle to read the response
+ * with, valid for this request. */
+WEAVE_IMPORT(http_send)
+weave_status_t weave_http_send(const char *method, uint32_t method_len, const char *url,
+                               uint32_t url_len, const char *headers, uint32_t headers_len,
+                               const uint8_t *body, uint32_t body_len, uint32_t *status_out,
+                               weave_http_response_t *response_out);
+
+/* The response's headers as "name: value\n" lines, names in lower case. */
+WEAVE_IMPORT(http_response_headers)
+weave_status_t weave_http_response_headers(weave_http_response_t response, char *buf,
+                                           uint32_t buf_len, uint32_t *len_out);
+
+/* The response's body. */
+WEAVE_IMPORT(http_response_body)
+weave_status_t weave_http_response_body(weave_http_response_t response, uint8_t *buf,
+                                        uint32_t buf_len, uint32_t *len_out);
 
 #endif

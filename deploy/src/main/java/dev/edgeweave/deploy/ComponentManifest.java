@@ -11,11 +11,11 @@ import java.util.Optional;
  * One {@code [component.X]} (or an inline component of a trigger, given a generated id).
  *
  * <p>{@code keyValueStores} are the labels of the app's key-value stores the component may open
- * (any other is denied). {@code allowedOutboundHosts} is parsed so the model is complete, but a
- * manifest that sets it is rejected today, so in a parsed manifest it is empty. {@code variables}
- * maps a component variable to its template (e.g. {@code "https://{{ host }}/"}). {@code
- * allowTransientWrite} is {@code [component.<id>.tool.edgeweave] allow_transient_write}: the
- * component sees its files writable, each request in its own discarded overlay.
+ * (any other is denied). {@code allowedOutboundHosts} are the hosts it may send HTTP requests to,
+ * in Spin's syntax, checked at parse ({@link #outboundHosts()}). {@code variables} maps a component
+ * variable to its template (e.g. {@code "https://{{ host }}/"}). {@code allowTransientWrite} is
+ * {@code [component.<id>.tool.edgeweave] allow_transient_write}: the component sees its files
+ * writable, each request in its own discarded overlay.
  */
 public record ComponentManifest(
     String id,
@@ -67,6 +67,11 @@ public record ComponentManifest(
         build,
         description,
         false);
+  }
+
+  /** The hosts this component may reach, parsed; every entry was checked when it was parsed. */
+  public OutboundHosts outboundHosts() {
+    return OutboundHosts.parse(allowedOutboundHosts);
   }
 
   /** A component with only a module: no files, environment or variables. */

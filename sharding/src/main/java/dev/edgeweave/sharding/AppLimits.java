@@ -2,10 +2,15 @@ package dev.edgeweave.sharding;
 
 import com.typesafe.config.Config;
 import dev.edgeweave.wasmhost.Limits;
+import dev.edgeweave.wasmhost.OutboundLimits;
 import java.time.Duration;
 import java.util.Objects;
 
-/** The limits one request of an app runs under: {@code edgeweave.limits}, overridable per app. */
+/**
+ * The limits one request of an app runs under: {@code edgeweave.limits}, overridable per app.
+ * {@code outbound} bounds its outbound HTTP; {@code outboundToIngress} lets its guests call this
+ * node's public port (other apps, or their own), which is refused otherwise.
+ */
 public record AppLimits(
     int maxMemoryPages,
     Duration wallTime,
@@ -16,9 +21,12 @@ public record AppLimits(
     int maxQueue,
     Duration retryAfter,
     int maxTableElements,
-    long maxTransientWriteBytes) {
+    long maxTransientWriteBytes,
+    OutboundLimits outbound,
+    boolean outboundToIngress) {
 
   public AppLimits {
+    Objects.requireNonNull(outbound, "outbound");
     Objects.requireNonNull(wallTime, "wallTime");
     Objects.requireNonNull(retryAfter, "retryAfter");
     check(
@@ -45,8 +53,47 @@ public record AppLimits(
         maxTransientWriteBytes);
   }
 
+  /** Limits with the default outbound HTTP limits, no calls to this node's public port. */
+  public AppLimits(
+      int maxMemoryPages,
+      Duration wallTime,
+      long maxStdoutBytes,
+      long maxBodyBytes,
+      long maxHeaderBytes,
+      int maxConcurrency,
+      int maxQueue,
+      Duration retryAfter,
+      int maxTableElements,
+      long maxTransientWriteBytes) {
+    this(
+        maxMemoryPages,
+        wallTime,
+        maxStdoutBytes,
+        maxBodyBytes,
+        maxHeaderBytes,
+        maxConcurrency,
+        maxQueue,
+        retryAfter,
+        maxTableElements,
+        maxTransientWriteBytes,
+        OutboundLimits.defaults(),
+        false);
+  }
+
   /** Reads one {@code limits} block. */
   public static AppLimits fromConfig(Config limits) {
+    Config outbound = limits.getConfig("outbound");
+    OutboundLimits outboundLimits;
+    try {
+      outboundLimits =
+          new OutboundLimits(
+              outbound.getDuration("timeout"),
+              outbound.getBytes("max-request-bytes"),
+              outbound.getBytes("max-response-bytes"),
+              outbound.getInt("max-requests"));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("outbound: " + e.getMessage(), e);
+    }
     return new AppLimits(
         limits.getInt("max-memory-pages"),
         limits.getDuration("wall-time"),
@@ -57,7 +104,9 @@ public record AppLimits(
         limits.getInt("max-queue"),
         limits.getDuration("retry-after"),
         limits.getInt("max-table-elements"),
-        limits.getBytes("max-transient-write-bytes"));
+        limits.getBytes("max-transient-write-bytes"),
+        outboundLimits,
+        outbound.getBoolean("allow-ingress"));
   }
 
   /** The part of these limits the Wasm engine enforces. */

@@ -9,6 +9,7 @@ import dev.edgeweave.deploy.DeployRefusedException;
 import dev.edgeweave.deploy.DeployedApp;
 import dev.edgeweave.deploy.DeployedComponent;
 import dev.edgeweave.deploy.HttpTrigger;
+import dev.edgeweave.deploy.OutboundHosts;
 import dev.edgeweave.deploy.ReleaseHook;
 import dev.edgeweave.deploy.Releases;
 import dev.edgeweave.deploy.VariableDecl;
@@ -18,6 +19,7 @@ import dev.edgeweave.wasmhost.Capabilities;
 import dev.edgeweave.wasmhost.ComponentSpec;
 import dev.edgeweave.wasmhost.GuestFunction;
 import dev.edgeweave.wasmhost.InvalidModuleException;
+import dev.edgeweave.wasmhost.OutboundHttpClient;
 import dev.edgeweave.wasmhost.Variables;
 import dev.edgeweave.wasmhost.WasmEngine;
 import java.io.IOException;
@@ -50,6 +52,7 @@ public final class FunctionCatalog implements AutoCloseable {
   private final KvService kv;
   private final KvSettings kvSettings;
   private final AppVariables variables;
+  private final OutboundHttpClient outbound;
   private final Map<FunctionKey, Prepared> functions = new ConcurrentHashMap<>();
 
   private record FunctionKey(String appDigest, int triggerIndex) {}
@@ -109,6 +112,7 @@ public final class FunctionCatalog implements AutoCloseable {
     this.engine = Objects.requireNonNull(engine, "engine");
     this.settings = Objects.requireNonNull(settings, "settings");
     this.catalogSettings = Objects.requireNonNull(catalogSettings, "catalogSettings");
+    this.outbound = OutboundHttpClient.create(settings.outboundConfig());
     // A replaced release drains for as long as a request routed to it may take to arrive.
     this.releases =
         new Releases(
@@ -367,9 +371,14 @@ public final class FunctionCatalog implements AutoCloseable {
     }
   }
 
-  /** What a component reaches through the weave ABI: its declared stores, its variables. */
+  /**
+   * What a component reaches through the weave ABI: its declared stores, its variables, the hosts
+   * it declared under its app's outbound limits.
+   */
   private Capabilities capabilities(
       String app, String componentId, ComponentManifest declared, Map<String, String> values) {
+    AppLimits limits = settings.limitsFor(app);
+    OutboundHosts hosts = declared.outboundHosts();
     return new Capabilities(
         new ComponentKv(
             app,
@@ -377,7 +386,9 @@ public final class FunctionCatalog implements AutoCloseable {
             Set.copyOf(declared.keyValueStores()),
             kv,
             kvSettings == null ? null : kvSettings.forApp(app).limits()),
-        Variables.of(AppVariables.render(declared.variables(), values)));
+        Variables.of(AppVariables.render(declared.variables(), values)),
+        outbound.forComponent(
+            componentId, hosts::allows, limits.outbound(), limits.outboundToIngress()));
   }
 
   private ComponentSpec spec(
@@ -395,10 +406,14 @@ public final class FunctionCatalog implements AutoCloseable {
         .build();
   }
 
-  /** Stops the drain timer; releases still draining stay until the catalog is dropped. */
+  /**
+   * Stops the drain timer and outbound HTTP; releases still draining stay until the catalog is
+   * dropped.
+   */
   @Override
   public void close() {
     releases.close();
+    outbound.close();
   }
 
   /** A deploy was refused; the message says why, naming the component. */

@@ -3,7 +3,9 @@ package dev.edgeweave.sharding;
 import com.typesafe.config.Config;
 import dev.edgeweave.deploy.BundleLimits;
 import dev.edgeweave.wasmhost.EngineConfig;
+import dev.edgeweave.wasmhost.OutboundConfig;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -21,8 +23,10 @@ public final class FunctionSettings {
   private final AppLimits defaultLimits;
   private final Config limitsConfig;
   private final Map<String, AppLimits> perApp = new ConcurrentHashMap<>();
+  private final OutboundConfig outboundConfig;
 
-  private FunctionSettings(Config edgeweave) {
+  private FunctionSettings(Config root) {
+    Config edgeweave = root.getConfig("edgeweave");
     Config function = edgeweave.getConfig("function");
     this.slotsPerApp = function.getInt("slots-per-app");
     if (slotsPerApp < 1) {
@@ -52,6 +56,7 @@ public final class FunctionSettings {
             bundle.getInt("max-entries"),
             bundle.getBytes("max-total-bytes"),
             bundle.getBytes("max-file-bytes"));
+    this.outboundConfig = outboundConfig(root);
     this.limitsConfig = edgeweave.getConfig("limits");
     this.defaultLimits = AppLimits.fromConfig(limitsConfig);
     long maxMessage = edgeweave.getBytes("serialization.kryo.max-buffer-size");
@@ -93,7 +98,43 @@ public final class FunctionSettings {
   }
 
   public static FunctionSettings fromConfig(Config root) {
-    return new FunctionSettings(root.getConfig("edgeweave"));
+    return new FunctionSettings(root);
+  }
+
+  /**
+   * The node's outbound HTTP: {@code edgeweave.outbound}, and the node's own ports as configured
+   * (those of modules this one does not see are read when present): the admin API, the peer blob
+   * server and the cluster transport refused to guests, the public port unless an app may call it.
+   */
+  private static OutboundConfig outboundConfig(Config root) {
+    Config outbound = root.getConfig("edgeweave.outbound");
+    Map<Integer, String> nodePorts = new HashMap<>();
+    nodePort(root, "edgeweave.admin.port", "admin API", nodePorts);
+    nodePort(root, "edgeweave.spread.peer-port", "peer blob server", nodePorts);
+    nodePort(root, "pekko.remote.artery.canonical.port", "cluster transport", nodePorts);
+    nodePort(root, "pekko.remote.artery.bind.port", "cluster transport", nodePorts);
+    int ingress =
+        root.hasPath("edgeweave.ingress.port") ? root.getInt("edgeweave.ingress.port") : -1;
+    return new OutboundConfig(
+        outbound.getInt("max-concurrent-requests"),
+        outbound.getDuration("connect-timeout"),
+        nodePorts,
+        ingress > 0 ? ingress : -1);
+  }
+
+  private static void nodePort(Config root, String path, String what, Map<Integer, String> into) {
+    // Port 0 (any free port) names no port here. Artery's bind port may be "" (the canonical one).
+    if (root.hasPath(path) && !root.getString(path).isEmpty()) {
+      int port = root.getInt(path);
+      if (port > 0) {
+        into.putIfAbsent(port, what);
+      }
+    }
+  }
+
+  /** The node's outbound HTTP for guests ({@code edgeweave.outbound} and the node's ports). */
+  public OutboundConfig outboundConfig() {
+    return outboundConfig;
   }
 
   /** The limits of one app: its overrides, falling back to the node's defaults. */

@@ -3,6 +3,8 @@ package dev.edgeweave.sharding;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
+import com.google.protobuf.ByteString;
+import com.sun.net.httpserver.HttpServer;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.edgeweave.deploy.AppBundle;
@@ -12,9 +14,17 @@ import dev.edgeweave.sharding.proto.InvocationRequest;
 import dev.edgeweave.sharding.proto.InvocationResponse;
 import dev.edgeweave.wasmhost.TestGuests;
 import dev.edgeweave.wasmhost.WasmEngine;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.typed.Cluster;
@@ -25,8 +35,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A node with one run slot: a guest sleeping in {@code poll_oneoff} gives the slot back, through
- * the engine's blocking listener, so another app's request runs meanwhile.
+ * A node with one run slot: a guest sleeping in {@code poll_oneoff}, or waiting for an outbound
+ * HTTP response, gives the slot back, through the engine's blocking listener, so another app's
+ * request runs meanwhile.
  */
 class BlockingGuestTest {
 
@@ -68,6 +79,10 @@ class BlockingGuestTest {
   }
 
   private static CompletableFuture<InvocationResponse> ask(DeployedApp app) {
+    return ask(app, "");
+  }
+
+  private static CompletableFuture<InvocationResponse> ask(DeployedApp app, String body) {
     InvocationRequest request =
         InvocationRequest.newBuilder()
             .setApp(app.name())
@@ -79,6 +94,7 @@ class BlockingGuestTest {
             .setPath("/")
             .setServerName("localhost")
             .setServerPort(80)
+            .setBody(ByteString.copyFromUtf8(body))
             .build();
     return ClusterSharding.get(testKit.system())
         .entityRefFor(FunctionEntity.TYPE_KEY, FunctionEntity.entityId(app.name(), 0))
@@ -109,5 +125,65 @@ class BlockingGuestTest {
     assertFalse(nap.isDone(), "the other app waited until the napping guest ended");
     assertEquals(504, nap.join().getStatus());
     assertEquals(0, scheduler.counts().running());
+  }
+
+  @Test
+  void aGuestWaitingForAnOutboundResponseShouldNotKeepAnotherAppWaitingForTheOnlySlot()
+      throws Exception {
+    CountDownLatch answer = new CountDownLatch(1);
+    HttpServer server =
+        HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    ExecutorService serverThreads = Executors.newCachedThreadPool();
+    server.setExecutor(serverThreads);
+    server.createContext(
+        "/",
+        exchange -> {
+          try {
+            answer.await(20, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          byte[] body = "at last".getBytes(StandardCharsets.UTF_8);
+          exchange.sendResponseHeaders(200, body.length);
+          try (OutputStream out = exchange.getResponseBody()) {
+            out.write(body);
+          }
+        });
+    server.start();
+    try {
+      String url = "http://127.0.0.1:" + server.getAddress().getPort();
+      DeployedApp fetching =
+          deploy(
+              TestApps.app("fetching")
+                  .wagi(
+                      "/...",
+                      "fetch",
+                      TestGuests.c("weave-http"),
+                      "allowed_outbound_hosts = [\"" + url + "\"]"));
+      DeployedApp hello =
+          deploy(TestApps.app("awake").wagi("/...", "hello", TestGuests.c("hello")));
+      assertEquals(200, ask(hello).join().getStatus());
+      CompletableFuture<InvocationResponse> fetch = ask(fetching, "GET " + url + "/ 0 1");
+      long until = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+      while (scheduler.counts().threadsInUse() == 0 || scheduler.counts().running() != 0) {
+        if (System.nanoTime() > until) {
+          throw new AssertionError("the fetching guest never waited: " + scheduler.counts());
+        }
+        Thread.sleep(5);
+      }
+      for (int i = 0; i < 20; i++) {
+        assertEquals(200, ask(hello).join().getStatus(), "request " + i);
+      }
+      assertFalse(fetch.isDone(), "the other app waited until the fetching guest ended");
+      answer.countDown();
+      InvocationResponse response = fetch.join();
+      assertEquals(200, response.getStatus());
+      assertEquals(
+          "status 0 http 200 sent 1 header - body at last", response.getBody().toStringUtf8());
+    } finally {
+      answer.countDown();
+      server.stop(0);
+      serverThreads.shutdownNow();
+    }
   }
 }

@@ -20,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -91,14 +92,20 @@ class CatalogHeapTest {
     return function;
   }
 
+  /** The first release of each app still deployed: the store keeps it for a rollback. */
+  private final Map<String, DeployedApp> previous = new HashMap<>();
+
   /** One cycle: deploy, call, redeploy, call, and remove every other app. */
   private List<GuestFunction> cycle(FunctionCatalog catalog, String name, boolean remove)
       throws Exception {
     List<GuestFunction> called = new ArrayList<>();
-    called.add(call(catalog, catalog.deploy(version(dir.resolve(name), name, 1))));
+    DeployedApp first = catalog.deploy(version(dir.resolve(name), name, 1));
+    called.add(call(catalog, first));
     called.add(call(catalog, catalog.deploy(version(dir.resolve(name), name, 2))));
     if (remove) {
       catalog.remove(name);
+    } else {
+      previous.put(name, first);
     }
     return called;
   }
@@ -171,9 +178,11 @@ class CatalogHeapTest {
       // Replaced, removed, or not called lately: none of the first releases' functions remains.
       long reachable = early.stream().filter(r -> r.get() != null).count();
       assertEquals(0, reachable, reachable + " of " + early.size() + " functions still reachable");
-      // On disk, only what the deployed apps need stays (the last collection may still run).
+      // On disk, only what the deployed apps and their previous releases need stays (the last
+      // collection may still run).
       Set<String> needed = new TreeSet<>();
       catalog.apps().forEach(app -> needed.addAll(app.blobs()));
+      catalog.apps().forEach(app -> needed.addAll(previous.get(app.name()).blobs()));
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
       while (!blobsOnDisk().equals(needed) && System.nanoTime() < deadline) {
         Thread.sleep(50);

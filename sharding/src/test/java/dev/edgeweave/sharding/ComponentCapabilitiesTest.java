@@ -138,4 +138,24 @@ class ComponentCapabilitiesTest {
             .contains("weave.kv_open: component 'web' did not declare key-value store 'sessions'"),
         e.getMessage());
   }
+
+  @Test
+  void theVariablesExampleGreetsWithTheValuesTheNodeProvides() throws Exception {
+    AppBundle example = AppBundle.fromDirectory(Path.of("..", "examples", "variables-c"));
+
+    FunctionCatalog defaults = catalog(new AppVariables(ConfigFactory.empty(), Map.of()));
+    assertEquals(
+        "Hello, world!\n(the app's own variable 'who' is not visible to the guest)\n",
+        call(defaults, defaults.deploy(example), ""));
+    defaults.close();
+
+    FunctionCatalog provided =
+        catalog(
+            new AppVariables(
+                ConfigFactory.parseString("\"variables-c\" { greeting = Bonjour }"),
+                Map.of("SPIN_VARIABLE_WHO", "edge")));
+    assertEquals(
+        "Bonjour, edge!\n(the app's own variable 'who' is not visible to the guest)\n",
+        call(provided, provided.deploy(example), ""));
+  }
 }

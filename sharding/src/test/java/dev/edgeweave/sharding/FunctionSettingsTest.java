@@ -37,6 +37,33 @@ class FunctionSettingsTest {
   }
 
   @Test
+  void outboundLimitsShouldBeOverridablePerAppAndCheckedAtStart() {
+    FunctionSettings settings =
+        settings(
+            """
+            edgeweave.apps { "caller" { limits.outbound { timeout = 2s, allow-ingress = on } } }
+            edgeweave.outbound.max-concurrent-requests = 7
+            edgeweave.admin.port = 9191
+            """);
+    AppLimits caller = settings.limitsFor("caller");
+    assertEquals(Duration.ofSeconds(2), caller.outbound().timeout());
+    assertEquals(
+        settings.defaultLimits().outbound().maxResponseBytes(),
+        caller.outbound().maxResponseBytes());
+    assertTrue(caller.outboundToIngress());
+    assertEquals(false, settings.defaultLimits().outboundToIngress());
+    assertEquals(7, settings.outboundConfig().maxConcurrentRequests());
+    assertEquals("admin API", settings.outboundConfig().nodePorts().get(9191));
+
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> settings("edgeweave.apps { \"bad\" { limits.outbound.max-requests = -1 } }"));
+    assertTrue(e.getMessage().contains("\"bad\""), e.getMessage());
+    assertTrue(e.getMessage().contains("maxRequests"), e.getMessage());
+  }
+
+  @Test
   void limitsThatCannotFitOneInvocationMessageShouldFailAtStart() {
     IllegalArgumentException e =
         assertThrows(

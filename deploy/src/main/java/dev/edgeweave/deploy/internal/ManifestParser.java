@@ -6,6 +6,7 @@ import dev.edgeweave.deploy.ComponentManifest;
 import dev.edgeweave.deploy.FileMount;
 import dev.edgeweave.deploy.HttpTrigger;
 import dev.edgeweave.deploy.ManifestException;
+import dev.edgeweave.deploy.OutboundHosts;
 import dev.edgeweave.deploy.RouteTable;
 import dev.edgeweave.deploy.SpinManifest;
 import dev.edgeweave.deploy.VariableDecl;
@@ -329,20 +330,18 @@ public final class ManifestParser {
     variables.forEach((k, v) -> checkTemplate(where, "variables." + k, v, appVariables));
 
     List<String> outbound = strings(c, where, "allowed_outbound_hosts");
-    if (!outbound.isEmpty()) {
-      error(
-          where,
-          "allowed_outbound_hosts: outbound network access is not supported yet; remove "
-              + listLiteral(outbound)
-              + " (an empty list is fine)");
+    for (String entry : outbound) {
+      OutboundHosts.problem(entry)
+          .ifPresent(p -> error(where, "allowed_outbound_hosts: \"" + entry + "\" " + p));
     }
     List<String> httpHosts = strings(c, where, "allowed_http_hosts");
     if (!httpHosts.isEmpty()) {
       error(
           where,
-          "allowed_http_hosts: outbound HTTP is not supported yet; remove "
-              + listLiteral(httpHosts)
-              + " (an empty list is fine)");
+          "allowed_http_hosts is Spin's old form, not read here; list the hosts with their"
+              + " scheme in allowed_outbound_hosts instead (e.g. \"https://example.com\") and"
+              + " remove "
+              + listLiteral(httpHosts));
     }
     List<String> kv = strings(c, where, "key_value_stores");
     Set<String> storeLabels = new HashSet<>();

@@ -8,6 +8,7 @@ import dev.edgeweave.wasmhost.BlockingListener;
 import dev.edgeweave.wasmhost.Capabilities;
 import dev.edgeweave.wasmhost.KvFailure;
 import dev.edgeweave.wasmhost.KvStoreHandle;
+import dev.edgeweave.wasmhost.OutboundResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -17,6 +18,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -91,6 +93,8 @@ public final class WasiContext {
   private long deadlineNanos;
   private Capabilities capabilities = Capabilities.NONE;
   private List<KvStoreHandle> kvHandles;
+  private List<OutboundResponse> httpResponses;
+  private int httpRequests;
 
   /**
    * @param args supplies argv; called only if the guest asks for it
@@ -191,11 +195,47 @@ public final class WasiContext {
   }
 
   /**
+   * Counts one more outbound request of this invocation; false, counting nothing, if {@code max}
+   * were sent already.
+   */
+  boolean countHttpRequest(int max) {
+    if (httpRequests >= max) {
+      return false;
+    }
+    httpRequests++;
+    return true;
+  }
+
+  /** Keeps a response for the guest to read; its handle. */
+  int addHttpResponse(OutboundResponse response) {
+    if (httpResponses == null) {
+      httpResponses = new ArrayList<>();
+    }
+    httpResponses.add(response);
+    return httpResponses.size() - 1;
+  }
+
+  /** The response behind a guest's handle, or null if it names none. */
+  OutboundResponse httpResponse(long handle) {
+    return httpResponses != null && handle >= 0 && handle < httpResponses.size()
+        ? httpResponses.get((int) handle)
+        : null;
+  }
+
+  /**
    * Waits for a host operation the guest called (a key-value call), telling the blocking listener
    * around the wait. Never waits past the invocation's deadline: then, or on an interrupt (the
    * watchdog's), the guest stops. A failure of the operation is returned as a {@link KvFailure}.
    */
   <T> T await(CompletionStage<T> stage) {
+    return await(stage, WasiContext::failure);
+  }
+
+  /**
+   * Waits like {@link #await(CompletionStage)}, turning a failure of the operation into the
+   * exception {@code failure} makes of its cause.
+   */
+  <T> T await(CompletionStage<T> stage, Function<Throwable, RuntimeException> failure) {
     CompletableFuture<T> future = stage.toCompletableFuture();
     if (!future.isDone()) {
       long remaining = hasDeadline ? deadlineNanos - System.nanoTime() : Long.MAX_VALUE;
@@ -211,7 +251,7 @@ public final class WasiContext {
       } catch (TimeoutException e) {
         throw new ChicoryInterruptedException("wall time elapsed while the guest waited");
       } catch (ExecutionException e) {
-        throw failure(e.getCause());
+        throw failure.apply(e.getCause());
       } finally {
         blockingListener.afterBlocking();
       }
@@ -219,7 +259,7 @@ public final class WasiContext {
     try {
       return future.getNow(null);
     } catch (RuntimeException e) {
-      throw failure(e.getCause() != null ? e.getCause() : e);
+      throw failure.apply(e.getCause() != null ? e.getCause() : e);
     }
   }
 

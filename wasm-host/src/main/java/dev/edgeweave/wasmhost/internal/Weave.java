@@ -4,24 +4,34 @@ import com.dylibso.chicory.runtime.HostFunction;
 import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.wasm.types.FunctionType;
 import com.dylibso.chicory.wasm.types.ValType;
+import dev.edgeweave.wasmhost.Header;
 import dev.edgeweave.wasmhost.KvFailure;
 import dev.edgeweave.wasmhost.KvStoreHandle;
+import dev.edgeweave.wasmhost.OutboundFailure;
+import dev.edgeweave.wasmhost.OutboundHttp;
+import dev.edgeweave.wasmhost.OutboundRequest;
+import dev.edgeweave.wasmhost.OutboundResponse;
 import dev.edgeweave.wasmhost.internal.GuestPointers.Refused;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.CompletionStage;
 
 /**
- * The {@code weave} host ABI v1 (docs/ABI.md): key-value stores, variables and logging for guests.
- * Every function returns an i32 status and writes its results through out-pointers; every pointer
- * and length is checked against the guest's memory before anything is read, written or waited for.
+ * The {@code weave} host ABI v1 (docs/ABI.md): key-value stores, variables, logging and outbound
+ * HTTP for guests. Every function returns an i32 status and writes its results through
+ * out-pointers; every pointer and length is checked against the guest's memory before anything is
+ * read, written or waited for.
  *
  * <p>Like {@link Wasi}, the functions hold no state: they find the invocation through {@link
  * WasiContext#current()}, and what it may reach through its capabilities.
@@ -47,7 +57,14 @@ public final class Weave {
   static final int RATE_LIMITED = 14;
   static final int NOT_A_COUNTER = 15;
   static final int UNAVAILABLE = 16;
-  static final int HIGHEST_STATUS = UNAVAILABLE;
+  // Outbound HTTP's own statuses start at 32, apart from the key-value ones.
+  static final int HTTP_TIMEOUT = 32;
+  static final int HTTP_REQUEST_TOO_LARGE = 33;
+  static final int HTTP_RESPONSE_TOO_LARGE = 34;
+  static final int HTTP_TOO_MANY_REQUESTS = 35;
+  static final int HTTP_BUSY = 36;
+  static final int HTTP_CONNECTION_FAILED = 37;
+  static final int HIGHEST_STATUS = HTTP_CONNECTION_FAILED;
 
   /** Store labels, variable names and operation ids longer than this are INVALID_ARGUMENT. */
   static final int MAX_NAME_BYTES = 1024;
@@ -57,6 +74,15 @@ public final class Weave {
 
   /** Keys one kv_keys call may ask for (the store's own bound). */
   static final int MAX_PAGE_SIZE = 10000;
+
+  /** The longest method (an HTTP token) http_send takes. */
+  static final int MAX_METHOD_BYTES = 32;
+
+  /** The longest URL http_send takes. */
+  static final int MAX_URL_BYTES = 8192;
+
+  /** The most header bytes http_send takes ("Name: value" lines). */
+  static final int MAX_HTTP_HEADER_BYTES = 64 * 1024;
 
   /** A log message is cut to this many bytes. */
   static final int MAX_LOG_BYTES = 4096;
@@ -105,6 +131,9 @@ public final class Weave {
     def(f, "kv_cas", Weave::kvCas, I32, I32, I32, I32, I32, I32, I32, I32, I32);
     def(f, "variable_get", Weave::variableGet, I32, I32, I32, I32, I32);
     def(f, "log", Weave::log, I32, I32, I32);
+    def(f, "http_send", Weave::httpSend, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32);
+    def(f, "http_response_headers", Weave::httpResponseHeaders, I32, I32, I32, I32);
+    def(f, "http_response_body", Weave::httpResponseBody, I32, I32, I32, I32);
     return Collections.unmodifiableMap(f);
   }
 
@@ -122,6 +151,13 @@ public final class Weave {
                 return RESULTS[call.apply(instance.memory(), WasiContext.current(), args)];
               } catch (Refused refused) {
                 return RESULTS[status(refused)];
+              } catch (OutboundFailure failure) {
+                WasiContext.current()
+                    .stderrBuffer()
+                    .append(
+                        ("weave." + name + ": " + failure.getMessage() + "\n")
+                            .getBytes(StandardCharsets.UTF_8));
+                return RESULTS[status(failure.kind())];
               } catch (KvFailure failure) {
                 // The guest gets a status; the reason (the store, the component) goes to its
                 // stderr, which the node logs and quotes when the request fails.
@@ -154,6 +190,19 @@ public final class Weave {
       case RATE_LIMITED -> RATE_LIMITED;
       case NOT_A_COUNTER -> NOT_A_COUNTER;
       case UNAVAILABLE -> UNAVAILABLE;
+    };
+  }
+
+  static int status(OutboundFailure.Kind kind) {
+    return switch (kind) {
+      case DENIED -> ACCESS_DENIED;
+      case INVALID_REQUEST -> INVALID_ARGUMENT;
+      case TIMEOUT -> HTTP_TIMEOUT;
+      case REQUEST_TOO_LARGE -> HTTP_REQUEST_TOO_LARGE;
+      case RESPONSE_TOO_LARGE -> HTTP_RESPONSE_TOO_LARGE;
+      case TOO_MANY_REQUESTS -> HTTP_TOO_MANY_REQUESTS;
+      case BUSY -> HTTP_BUSY;
+      case CONNECTION_FAILED -> HTTP_CONNECTION_FAILED;
     };
   }
 
@@ -349,6 +398,138 @@ public final class Weave {
     line[line.length - 1] = '\n';
     c.stderrBuffer().append(line);
     return OK;
+  }
+
+  // ---- outbound HTTP ----
+
+  private static int httpSend(Memory m, WasiContext c, long[] a) {
+    long methodLen = u32(a[1]);
+    int methodAt = GuestPointers.bytes(m, u32(a[0]), methodLen);
+    long urlLen = u32(a[3]);
+    int urlAt = GuestPointers.bytes(m, u32(a[2]), urlLen);
+    long headersLen = u32(a[5]);
+    int headersAt = GuestPointers.bytes(m, u32(a[4]), headersLen);
+    long bodyLen = u32(a[7]);
+    int bodyAt = GuestPointers.bytes(m, u32(a[6]), bodyLen);
+    int statusOut = GuestPointers.bytes(m, u32(a[8]), 4);
+    int responseOut = GuestPointers.bytes(m, u32(a[9]), 4);
+    if (methodLen < 1 || methodLen > MAX_METHOD_BYTES) {
+      return INVALID_ARGUMENT;
+    }
+    if (urlLen > MAX_URL_BYTES || headersLen > MAX_HTTP_HEADER_BYTES) {
+      return INVALID_ARGUMENT;
+    }
+    OutboundHttp http = c.capabilities().outbound();
+    if (bodyLen > http.limits().maxRequestBytes()) {
+      throw new OutboundFailure(
+          OutboundFailure.Kind.REQUEST_TOO_LARGE,
+          "request body of "
+              + bodyLen
+              + " bytes is over the limit of "
+              + http.limits().maxRequestBytes());
+    }
+    String method = utf8(m, methodAt, (int) methodLen);
+    if (!method.chars().allMatch(Weave::isTokenChar)) {
+      return INVALID_ARGUMENT;
+    }
+    URI uri;
+    try {
+      uri = new URI(utf8(m, urlAt, (int) urlLen));
+    } catch (URISyntaxException e) {
+      return INVALID_ARGUMENT;
+    }
+    if (!c.countHttpRequest(http.limits().maxRequests())) {
+      throw new OutboundFailure(
+          OutboundFailure.Kind.TOO_MANY_REQUESTS,
+          "this request sent " + http.limits().maxRequests() + " outbound requests already");
+    }
+    // The allow-list first: a denied host costs the node no more than the URL.
+    http.permit(uri);
+    List<Header> headers = headers(utf8(m, headersAt, (int) headersLen));
+    if (headers == null) {
+      return INVALID_ARGUMENT;
+    }
+    byte[] body = bodyLen == 0 ? new byte[0] : m.readBytes(bodyAt, (int) bodyLen);
+    CompletionStage<OutboundResponse> stage =
+        http.send(new OutboundRequest(method, uri, headers, body));
+    OutboundResponse response;
+    try {
+      response = c.await(stage, Weave::outboundFailure);
+    } catch (RuntimeException e) {
+      // The guest stopped waiting (wall time, interrupt): the exchange stops too.
+      stage.toCompletableFuture().cancel(true);
+      throw e;
+    }
+    m.writeI32(statusOut, response.status());
+    m.writeI32(responseOut, c.addHttpResponse(response));
+    return OK;
+  }
+
+  private static RuntimeException outboundFailure(Throwable cause) {
+    for (Throwable t = cause; t != null; t = t.getCause()) {
+      if (t instanceof OutboundFailure failure) {
+        return failure;
+      }
+    }
+    return new OutboundFailure(
+        OutboundFailure.Kind.CONNECTION_FAILED, String.valueOf(cause), cause);
+  }
+
+  /** "Name: value" lines, separated by LF or CRLF; null if one is not a header. */
+  private static List<Header> headers(String text) {
+    List<Header> headers = new ArrayList<>();
+    for (String line : text.split("\n", -1)) {
+      if (line.endsWith("\r")) {
+        line = line.substring(0, line.length() - 1);
+      }
+      if (line.isEmpty()) {
+        continue;
+      }
+      int colon = line.indexOf(':');
+      if (colon < 1 || !line.substring(0, colon).chars().allMatch(Weave::isTokenChar)) {
+        return null;
+      }
+      String value = line.substring(colon + 1).strip();
+      if (value.indexOf('\r') >= 0 || value.indexOf('\0') >= 0) {
+        return null;
+      }
+      headers.add(new Header(line.substring(0, colon), value));
+    }
+    return headers;
+  }
+
+  /** RFC 9110's tchar. */
+  private static boolean isTokenChar(int ch) {
+    return (ch >= 'a' && ch <= 'z')
+        || (ch >= 'A' && ch <= 'Z')
+        || (ch >= '0' && ch <= '9')
+        || "!#$%&'*+-.^_`|~".indexOf(ch) >= 0;
+  }
+
+  private static int httpResponseHeaders(Memory m, WasiContext c, long[] a) {
+    long bufLen = u32(a[2]);
+    int buf = GuestPointers.bytes(m, u32(a[1]), bufLen);
+    int lenOut = GuestPointers.bytes(m, u32(a[3]), 4);
+    OutboundResponse response = c.httpResponse(a[0]);
+    if (response == null) {
+      return INVALID_HANDLE;
+    }
+    StringBuilder text = new StringBuilder();
+    for (Header h : response.headers()) {
+      text.append(h.name()).append(": ").append(h.value()).append('\n');
+    }
+    return copyOut(m, text.toString().getBytes(StandardCharsets.UTF_8), buf, bufLen, lenOut);
+  }
+
+  private static int httpResponseBody(Memory m, WasiContext c, long[] a) {
+    long bufLen = u32(a[2]);
+    int buf = GuestPointers.bytes(m, u32(a[1]), bufLen);
+    int lenOut = GuestPointers.bytes(m, u32(a[3]), 4);
+    OutboundResponse response = c.httpResponse(a[0]);
+    if (response == null) {
+      return INVALID_HANDLE;
+    }
+    return copyOut(m, response.body(), buf, bufLen, lenOut);
   }
 
   // ---- helpers ----

@@ -21,8 +21,14 @@ import dev.edgeweave.wasmhost.EngineConfig;
 import dev.edgeweave.wasmhost.GuestException;
 import dev.edgeweave.wasmhost.GuestFunction;
 import dev.edgeweave.wasmhost.GuestRequest;
+import dev.edgeweave.wasmhost.Header;
+import dev.edgeweave.wasmhost.HostAllowList;
 import dev.edgeweave.wasmhost.InMemoryKv;
 import dev.edgeweave.wasmhost.Limits;
+import dev.edgeweave.wasmhost.OutboundConfig;
+import dev.edgeweave.wasmhost.OutboundHttpClient;
+import dev.edgeweave.wasmhost.OutboundLimits;
+import dev.edgeweave.wasmhost.OutboundResponse;
 import dev.edgeweave.wasmhost.TestGuests;
 import dev.edgeweave.wasmhost.ThreadAllocation;
 import dev.edgeweave.wasmhost.Variables;
@@ -55,6 +61,11 @@ class HostImportsPropertyTest {
 
   private static final int HIGHEST_ERRNO = 76;
 
+  private static final byte[] METHOD = "POST".getBytes(UTF_8);
+  private static final int METHOD_AT = 4000;
+  private static final byte[] URL = "http://127.0.0.1:9/x".getBytes(UTF_8);
+  private static final int URL_AT = 4096;
+
   /** What each parameter of each import stands for; a new import needs an entry here. */
   private enum Role {
     FD,
@@ -64,7 +75,17 @@ class HostImportsPropertyTest {
     FLAGS,
     I64,
     /** A weave key-value handle. */
-    HANDLE
+    HANDLE,
+    /** A weave outbound HTTP response handle. */
+    RESPONSE,
+    /**
+     * Where an HTTP method or URL lies: mostly the ones the memory holds, so that calls get past
+     * their parsing to the checks behind it.
+     */
+    METHOD_POINTER,
+    METHOD_LENGTH,
+    URL_POINTER,
+    URL_LENGTH
   }
 
   /** Every host function the engine offers, WASI's and weave's, by name. */
@@ -76,6 +97,12 @@ class HostImportsPropertyTest {
   private static ModuleArtifact withoutMemory;
   private static WasmEngine engine;
   private static GuestFunction counter;
+
+  /**
+   * The node's outbound HTTP; the component may reach no host, so whatever URL a call makes of the
+   * guest's memory, no connection is made (a response is kept at handle 0 instead).
+   */
+  private static OutboundHttpClient outbound;
 
   /** One generated call: the import and its arguments. */
   record Call(String function, long[] args) {
@@ -100,6 +127,7 @@ class HostImportsPropertyTest {
         ModuleArtifact.compile(
             callerModule("host-imports-nomem", false), "no-memory", Limits.defaults());
     engine = WasmEngine.create(EngineConfig.defaults());
+    outbound = OutboundHttpClient.create(OutboundConfig.defaults());
     counter = engine.prepare(TestGuests.wat("counter"), ComponentSpec.builder("counter").build());
     // Loads every class the calls use, so that measurements see only the calls.
     for (String name : HOST_FUNCTIONS.keySet()) {
@@ -112,6 +140,7 @@ class HostImportsPropertyTest {
   @AfterAll
   static void close() {
     engine.close();
+    outbound.close();
   }
 
   private static Map<String, HostFunction> hostFunctions() {
@@ -225,8 +254,16 @@ class HostImportsPropertyTest {
             FileTree.of(Map.of("/a.txt", new byte[100], "/dir/b.txt", "b".getBytes(UTF_8))));
     // Stores answer at once; handle 0 is the declared store "default", others are denied.
     InMemoryKv kv = new InMemoryKv(Set.of("default"));
-    context.withCapabilities(new Capabilities(kv, Variables.of(Map.of("who", "world"))));
+    context.withCapabilities(
+        new Capabilities(
+            kv,
+            Variables.of(Map.of("who", "world")),
+            outbound.forComponent(
+                "hostile", HostAllowList.NONE, OutboundLimits.defaults(), false)));
     context.addKvHandle(kv.open("default"), Weave.MAX_KV_HANDLES);
+    context.addHttpResponse(
+        new OutboundResponse(
+            200, List.of(new Header("content-type", "text/plain")), "body".getBytes(UTF_8)));
     // A sleep ends at this deadline at the latest.
     context.attach(System.nanoTime() + 1_000_000, BlockingListener.NONE);
     try {
@@ -267,6 +304,9 @@ class HostImportsPropertyTest {
     System.arraycopy("a.txt".getBytes(UTF_8), 0, content, 1024, 5);
     System.arraycopy("dir".getBytes(UTF_8), 0, content, 2048, 3);
     System.arraycopy("default".getBytes(UTF_8), 0, content, 3072, 7);
+    // A method and a URL (an undeclared host: denied before any connection).
+    System.arraycopy(METHOD, 0, content, METHOD_AT, METHOD.length);
+    System.arraycopy(URL, 0, content, URL_AT, URL.length);
     return content;
   }
 
@@ -315,7 +355,11 @@ class HostImportsPropertyTest {
             case COUNT -> counts();
             case FLAGS -> flags();
             case I64 -> i64s();
-            case HANDLE -> handles();
+            case HANDLE, RESPONSE -> handles();
+            case METHOD_POINTER -> mostly(METHOD_AT, pointers());
+            case METHOD_LENGTH -> mostly(METHOD.length, lengths());
+            case URL_POINTER -> mostly(URL_AT, pointers());
+            case URL_LENGTH -> mostly(URL.length, lengths());
           });
     }
     return in -> {
@@ -325,6 +369,10 @@ class HostImportsPropertyTest {
       }
       return args;
     };
+  }
+
+  private static Gen<Long> mostly(long value, Gen<Long> otherwise) {
+    return weighted(List.of(Pair.of(3, Generate.constant(value)), Pair.of(1, otherwise)));
   }
 
   private static Gen<Long> weighted(List<Pair<Integer, Gen<Long>>> choices) {
@@ -502,6 +550,22 @@ class HostImportsPropertyTest {
     r.put("kv_cas", List.of(h, ptr, len, ptr, len, flags, ptr, len, ptr));
     r.put("variable_get", List.of(ptr, len, ptr, len, ptr));
     r.put("log", List.of(flags, ptr, len));
+    Role resp = Role.RESPONSE;
+    r.put(
+        "http_send",
+        List.of(
+            Role.METHOD_POINTER,
+            Role.METHOD_LENGTH,
+            Role.URL_POINTER,
+            Role.URL_LENGTH,
+            ptr,
+            len,
+            ptr,
+            len,
+            ptr,
+            ptr));
+    r.put("http_response_headers", List.of(resp, ptr, len, ptr));
+    r.put("http_response_body", List.of(resp, ptr, len, ptr));
     return r;
   }
 }
