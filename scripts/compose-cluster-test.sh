@@ -300,10 +300,10 @@ cat >"$work/cas-wat/cas.wat" <<'WAT'
     (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 16)))))
 WAT
 wat2wasm "$work/cas-wat/cas.wat" -o "$work/cas-wat/cas.wasm" || fail "wat2wasm of the swap app"
+cas_start=$(date +%s.%N)
 ./weave deploy "$work/cas-wat" --to http://127.0.0.1:8181 >"$work/deploy-cas.log" 2>&1 \
   || { cat "$work/deploy-cas.log" >&2; fail "weave deploy of the swap app to eu-1"; }
 # Ready when eu-1 reports every member serving the release (a request would swap already).
-cas_start=$(date +%s.%N)
 while :; do
   ready=$(curl -s --max-time 5 -H "Authorization: Bearer $WEAVE_ADMIN_TOKEN" \
     http://127.0.0.1:8181/v1/apps/cas-wat | python3 -c '
