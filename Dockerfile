@@ -9,7 +9,10 @@ FROM ${BASE_IMAGE}
 COPY mesh-node/target/weave.jar /opt/edgeweave/weave.jar
 COPY mesh-node/target/lib /opt/edgeweave/lib
 # The node runs as a user of its own, its data (apps, key-value store, admin token) in /data.
-RUN useradd --system --user-group --home-dir /data weave && mkdir /data && chown weave:weave /data
+# /keys is where a cluster's TLS keys go (WEAVE_CLUSTER_KEYS=/keys): owned by the node's user, so
+# a named volume mounted there starts owned by it too and `weave keys /keys` can write it.
+RUN useradd --system --user-group --home-dir /data weave && mkdir /data /keys \
+  && chown weave:weave /data /keys && chmod 0700 /keys
 USER weave
 ENV WEAVE_DATA_DIR=/data
 # public HTTP, admin API, Artery (cluster), blob transfer between peers
