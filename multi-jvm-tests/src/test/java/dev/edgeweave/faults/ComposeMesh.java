@@ -42,7 +42,8 @@ import java.util.Optional;
  */
 final class ComposeMesh implements Mesh {
 
-  static final String DEFAULT_NODES = "eu-1=eu:8080:8081,us-1=us:8090:8091";
+  static final String DEFAULT_NODES =
+      "eu-1=eu:8180:8181,eu-2=eu:8182:8183,us-1=us:8190:8191,us-2=us:8192:8193";
   static final String DEFAULT_SERVICES = "eu-1=eu,eu-2=eu,us-1=us,us-2=us";
   static final Duration TIMEOUT = Duration.ofSeconds(90);
 
