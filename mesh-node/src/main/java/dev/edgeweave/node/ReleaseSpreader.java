@@ -664,6 +664,15 @@ final class ReleaseSpreader {
                 replyTo,
                 map -> map.put(self, notice.app(), notice, NoticeClock.INSTANCE)),
         Ignored::new);
+    // Read your own writes: the replicator tells subscribers of a change only on its next
+    // notification tick, and a rollback asked here before then must already see this notice.
+    ReleaseNotice known = notices.get(notice.app());
+    if (known == null || known.changedAt() <= notice.changedAt()) {
+      Map<String, ReleaseNotice> updated = new HashMap<>(notices);
+      updated.put(notice.app(), notice);
+      notices = updated;
+      noticesView.set(Map.copyOf(notices));
+    }
   }
 
   private Behavior<Command> onReleases(ReleasesChanged c) {
