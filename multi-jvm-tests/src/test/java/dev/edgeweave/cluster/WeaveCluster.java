@@ -590,7 +590,6 @@ public final class WeaveCluster
     }
   }
 
-
   /** The node's status, or empty when its admin API does not answer. */
   public Optional<NodeStatus> statusIfAnswering(WeaveNode node) {
     try {
