@@ -42,6 +42,8 @@ import org.apache.pekko.stream.Materializer;
  * GET    /v1/status        this node: apps, cluster members as it sees them, entities it runs
  * /v1/apps/{name}/kv/...   an app's key-value stores ({@link KvAdminRoutes})
  * </pre>
+ *
+ * <p>A node may add routes of its own ({@link Extra}), behind the same token.
  */
 public final class AdminApi implements Function<HttpRequest, CompletionStage<HttpResponse>> {
 
@@ -56,6 +58,28 @@ public final class AdminApi implements Function<HttpRequest, CompletionStage<Htt
   private final byte[] expectedAuthorization;
   private final KvAdminRoutes kv;
   private final ReleaseLog releaseLog;
+  private final Extra extra;
+
+  /** Routes a node adds to the admin API; asked first, after the token is checked. */
+  public interface Extra {
+    /** Whether this request is one of these routes. */
+    boolean handles(HttpRequest request);
+
+    CompletionStage<HttpResponse> apply(HttpRequest request);
+  }
+
+  private static final Extra NO_EXTRA =
+      new Extra() {
+        @Override
+        public boolean handles(HttpRequest request) {
+          return false;
+        }
+
+        @Override
+        public CompletionStage<HttpResponse> apply(HttpRequest request) {
+          throw new IllegalStateException("no extra admin routes");
+        }
+      };
 
   public AdminApi(ActorSystem<?> system, FunctionCatalog catalog, AdminSettings settings) {
     this(system, catalog, settings, ReleaseLog.none());
@@ -67,6 +91,17 @@ public final class AdminApi implements Function<HttpRequest, CompletionStage<Htt
       FunctionCatalog catalog,
       AdminSettings settings,
       ReleaseLog releaseLog) {
+    this(system, catalog, settings, releaseLog, NO_EXTRA);
+  }
+
+  /** An admin API that also serves {@code extra}'s routes. */
+  public AdminApi(
+      ActorSystem<?> system,
+      FunctionCatalog catalog,
+      AdminSettings settings,
+      ReleaseLog releaseLog,
+      Extra extra) {
+    this.extra = java.util.Objects.requireNonNull(extra, "extra");
     this.releaseLog = java.util.Objects.requireNonNull(releaseLog, "releaseLog");
     this.system = system;
     this.catalog = catalog;
@@ -90,6 +125,9 @@ public final class AdminApi implements Function<HttpRequest, CompletionStage<Htt
     }
     String path = request.getUri().path();
     var method = request.method();
+    if (extra.handles(request)) {
+      return extra.apply(request);
+    }
     if (KvAdminRoutes.handles(request)) {
       return kv.apply(request);
     }

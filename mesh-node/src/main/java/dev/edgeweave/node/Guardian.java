@@ -152,7 +152,13 @@ final class Guardian {
                           RoutingSettings.fromConfig(config)));
           CompletionStage<ServerBinding> adminBinding =
               http.newServerAt(admin.host(), admin.port())
-                  .bind(new AdminApi(system, catalog, admin, releaseLog));
+                  .bind(
+                      new AdminApi(
+                          system,
+                          catalog,
+                          admin,
+                          releaseLog,
+                          FaultInjection.forConfig(system, config)));
 
           Optional<BlobPeerServer> closeBlobServer = blobServer;
           CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);

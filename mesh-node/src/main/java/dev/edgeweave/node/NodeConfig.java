@@ -12,6 +12,7 @@ final class NodeConfig {
 
   static final String SEED_NODES = "edgeweave.node.seed-nodes";
   static final String PEKKO_SEED_NODES = "pekko.cluster.seed-nodes";
+  static final String ARTERY_TEST_MODE = "pekko.remote.artery.advanced.test-mode";
   static final String REQUESTS_DONE_TIMEOUT =
       "pekko.coordinated-shutdown.phases.service-requests-done.timeout";
 
@@ -24,10 +25,15 @@ final class NodeConfig {
    * Seed nodes from {@code edgeweave.node.seed-nodes} (the environment's comma-separated string)
    * replace {@code pekko.cluster.seed-nodes}; the phase that waits for requests in flight runs at
    * least as long as {@code edgeweave.node.unbind-deadline} lets them finish; with {@code
-   * edgeweave.cluster.tls.keys-dir} the cluster transport runs over TLS ({@link ClusterTls}).
+   * edgeweave.cluster.tls.keys-dir} the cluster transport runs over TLS ({@link ClusterTls}); with
+   * {@code edgeweave.testing.fault-injection} Artery runs in test mode, which the blackhole route
+   * ({@link FaultInjection}) needs.
    */
   static Config apply(Config config) {
     Config out = ClusterTls.apply(config);
+    if (config.getBoolean(FaultInjection.FLAG)) {
+      out = out.withValue(ARTERY_TEST_MODE, ConfigValueFactory.fromAnyRef(true));
+    }
     List<String> seeds = parseSeedNodes(config.getString(SEED_NODES));
     if (!seeds.isEmpty()) {
       out = out.withValue(PEKKO_SEED_NODES, ConfigValueFactory.fromIterable(seeds));

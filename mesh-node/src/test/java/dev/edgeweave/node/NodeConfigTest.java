@@ -74,4 +74,12 @@ class NodeConfigTest {
                 "edgeweave.node.unbind-deadline", "2s", NodeConfig.REQUESTS_DONE_TIMEOUT, "40s"));
     assertEquals(Duration.ofSeconds(40), config.getDuration(NodeConfig.REQUESTS_DONE_TIMEOUT));
   }
+
+  @Test
+  void faultInjectionShouldTurnArteryTestModeOnAndBeOffByDefault() {
+    assertEquals(false, config(Map.of()).getBoolean(FaultInjection.FLAG));
+    assertEquals(false, config(Map.of()).getBoolean(NodeConfig.ARTERY_TEST_MODE));
+    assertEquals(
+        true, config(Map.of(FaultInjection.FLAG, true)).getBoolean(NodeConfig.ARTERY_TEST_MODE));
+  }
 }

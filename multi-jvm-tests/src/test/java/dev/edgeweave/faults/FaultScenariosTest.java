@@ -25,7 +25,9 @@ import org.junit.jupiter.api.io.TempDir;
  * while the fault is active, heals, and checks the history (see {@link Checker} and {@link
  * ScenarioRun}). One 2×2 cluster serves every scenario in turn, each starting from a healed,
  * converged cluster; the nodes run in network namespaces of the suite's own when the machine allows
- * it (root, {@code ip}, {@code nft}), so partitions drop real packets.
+ * it (root, {@code ip}, {@code nft}), so partitions drop real packets. Elsewhere, or with {@code
+ * -Dfaults.partitions=blackhole}, partitions are Pekko Artery's test-mode blackhole, set through
+ * the nodes' fault-injection route ({@link ArteryBlackhole}).
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FaultScenariosTest {
@@ -35,7 +37,11 @@ class FaultScenariosTest {
   /** A fault must be noticed and acted on within this: a bound on "it recovers at all". */
   private static final Duration DECISION_BOUND = Duration.ofSeconds(60);
 
-  private static final String UNAVAILABLE = NetNamespaces.unavailableBecause();
+  /** {@code -Dfaults.partitions}: {@code auto} (the default) or {@code blackhole}. */
+  private static final boolean FORCE_BLACKHOLE = forceBlackhole();
+
+  private static final String UNAVAILABLE =
+      FORCE_BLACKHOLE ? "-Dfaults.partitions=blackhole" : NetNamespaces.unavailableBecause();
   private static final NetNamespaces NETWORK =
       UNAVAILABLE == null ? NetNamespaces.create(NODES) : null;
 
@@ -54,19 +60,36 @@ class FaultScenariosTest {
           .setting("edgeweave.node.bind-timeout", "60s")
           .build();
 
-  private static final ProcessFaults faults = new ProcessFaults(cluster, NETWORK, UNAVAILABLE);
+  private static final ProcessFaults faults =
+      new ProcessFaults(
+          cluster, NETWORK, NETWORK == null ? new ArteryBlackhole(cluster) : null, UNAVAILABLE);
 
   private static final Mesh mesh = Mesh.of(cluster);
 
   @TempDir static Path appsDir;
 
+  /** In namespaces; else with the fault-injection route, which only the fallback needs. */
   private static WeaveCluster.Builder placed(WeaveCluster.Builder builder) {
-    return NETWORK != null ? builder.placement(NETWORK) : builder;
+    return NETWORK != null
+        ? builder.placement(NETWORK)
+        : builder.setting(ArteryBlackhole.FLAG, "on");
+  }
+
+  private static boolean forceBlackhole() {
+    String mode = System.getProperty("faults.partitions", "auto");
+    if (!mode.equals("auto") && !mode.equals("blackhole")) {
+      throw new IllegalArgumentException(
+          "-Dfaults.partitions=" + mode + ": expected auto or blackhole");
+    }
+    return mode.equals("blackhole");
   }
 
   @BeforeAll
   static void startAndDeploy() throws Exception {
-    System.out.println("fault suite: partitions by " + faults.mode());
+    System.out.println(
+        "fault suite: partitions by "
+            + faults.mode()
+            + (NETWORK == null ? " (network namespaces: " + UNAVAILABLE + ")" : ""));
     cluster.startAll();
     cluster.awaitClusterUp(NODES.size());
     ScenarioRun.deployApps(mesh, appsDir);
