@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.edgeweave.cluster.WeaveCluster;
 import dev.edgeweave.cluster.WeaveNode;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -70,12 +71,19 @@ class ComposeFaultsTest {
     WeaveNode victim = victim();
     WeaveNode observer = observer(victim);
     ScenarioRun run = ScenarioRun.start("compose-kill", mesh, faults, appsDir, webApps);
-    run.fault(() -> faults.kill(victim), victim);
-    run.deployRelease(observer);
-    awaitRemoved(observer, victim);
-    run.hold(Duration.ofSeconds(5));
-    run.heal(() -> faults.restart(victim));
-    check(run.finish(), run, victim);
+    Summary summary;
+    try {
+      run.fault(() -> faults.kill(victim), victim);
+      run.deployRelease(observer);
+      awaitRemoved(observer, victim);
+      run.hold(Duration.ofSeconds(5));
+      run.heal(() -> faults.restart(victim));
+      summary = run.finish();
+    } catch (RuntimeException | Error | IOException e) {
+      run.abort();
+      throw e;
+    }
+    check(summary, run, victim);
   }
 
   @Test
@@ -84,17 +92,24 @@ class ComposeFaultsTest {
     WeaveNode victim = victim();
     WeaveNode observer = observer(victim);
     ScenarioRun run = ScenarioRun.start("compose-pause", mesh, faults, appsDir, webApps);
-    run.fault(() -> faults.pause(victim), victim);
-    run.deployRelease(observer);
-    awaitRemoved(observer, victim);
-    run.heal(
-        () -> {
-          faults.resume(victim);
-          // Downed while paused, the node stops itself on waking; start it again.
-          WeaveCluster.await(victim + " exited", DECISION_BOUND, () -> !mesh.live(victim));
-          faults.restart(victim);
-        });
-    check(run.finish(), run, victim);
+    Summary summary;
+    try {
+      run.fault(() -> faults.pause(victim), victim);
+      run.deployRelease(observer);
+      awaitRemoved(observer, victim);
+      run.heal(
+          () -> {
+            faults.resume(victim);
+            // Downed while paused, the node stops itself on waking; start it again.
+            WeaveCluster.await(victim + " exited", DECISION_BOUND, () -> !mesh.live(victim));
+            faults.restart(victim);
+          });
+      summary = run.finish();
+    } catch (RuntimeException | Error | IOException e) {
+      run.abort();
+      throw e;
+    }
+    check(summary, run, victim);
   }
 
   @Test
@@ -108,16 +123,23 @@ class ComposeFaultsTest {
             .filter(n -> n != victim)
             .toList();
     ScenarioRun run = ScenarioRun.start("compose-disconnect", mesh, faults, appsDir, webApps);
-    run.fault(() -> faults.partition(List.of(rest, List.of(victim))), victim);
-    run.deployRelease(observer);
-    awaitRemoved(observer, victim);
-    run.heal(
-        () -> {
-          faults.heal();
-          WeaveCluster.await(victim + " exited", DECISION_BOUND, () -> !mesh.live(victim));
-          faults.restart(victim);
-        });
-    check(run.finish(), run, victim);
+    Summary summary;
+    try {
+      run.fault(() -> faults.partition(List.of(rest, List.of(victim))), victim);
+      run.deployRelease(observer);
+      awaitRemoved(observer, victim);
+      run.heal(
+          () -> {
+            faults.heal();
+            WeaveCluster.await(victim + " exited", DECISION_BOUND, () -> !mesh.live(victim));
+            faults.restart(victim);
+          });
+      summary = run.finish();
+    } catch (RuntimeException | Error | IOException e) {
+      run.abort();
+      throw e;
+    }
+    check(summary, run, victim);
   }
 
   private static void check(Summary s, ScenarioRun run, WeaveNode victim) {

@@ -7,7 +7,8 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The faults on a compose cluster: {@code docker kill}, {@code docker pause}/{@code unpause},
+ * The faults on a compose cluster: {@code docker kill}, {@code docker pause}/{@code unpause} (or
+ * SIGSTOP/SIGCONT through {@code docker kill --signal} where the engine cannot freeze a container),
  * {@code docker start} (the container keeps its volume), and partitions by disconnecting containers
  * from the compose network. Docker cannot drop traffic between two chosen containers alone: every
  * node outside the first side is disconnected, so it is cut off from every node, its own side
@@ -17,6 +18,7 @@ final class DockerFaults implements Faults {
 
   private final ComposeMesh mesh;
   private final Set<WeaveNode> disconnected = new LinkedHashSet<>();
+  private final Set<WeaveNode> stopped = new LinkedHashSet<>();
 
   DockerFaults(ComposeMesh mesh) {
     this.mesh = mesh;
@@ -36,11 +38,23 @@ final class DockerFaults implements Faults {
   @Override
   public void pause(WeaveNode node) {
     mesh.note(node, "docker pause");
-    Docker.must("pause", mesh.container(node));
+    Docker.Result paused = Docker.run("pause", mesh.container(node));
+    if (paused.exit() != 0) {
+      // Engines without the cgroup freezer cannot pause a container; stopping its process (the
+      // node is the container's first process) freezes the node the same way.
+      mesh.note(node, "docker pause refused (" + paused.output().strip() + "): SIGSTOP instead");
+      Docker.must("kill", "--signal=STOP", mesh.container(node));
+      stopped.add(node);
+    }
   }
 
   @Override
   public void resume(WeaveNode node) {
+    if (stopped.remove(node)) {
+      mesh.note(node, "docker kill --signal=CONT");
+      Docker.must("kill", "--signal=CONT", mesh.container(node));
+      return;
+    }
     mesh.note(node, "docker unpause");
     Docker.must("unpause", mesh.container(node));
   }
@@ -53,6 +67,9 @@ final class DockerFaults implements Faults {
       Docker.must("restart", container);
     } else {
       Docker.run("unpause", container);
+      if (stopped.remove(node)) {
+        Docker.run("kill", "--signal=CONT", container);
+      }
       Docker.must("start", container);
     }
   }

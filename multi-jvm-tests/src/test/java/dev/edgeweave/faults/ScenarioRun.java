@@ -122,6 +122,25 @@ final class ScenarioRun {
     return errorsByLocation.getOrDefault(location, 0);
   }
 
+  /** Whether {@link #finish()} has stopped the workload. */
+  private boolean workloadStopped;
+
+  /**
+   * Stops the workload of a scenario that failed before {@link #finish()} stopped it, so its
+   * clients do not keep writing into the next scenario.
+   */
+  void abort() {
+    if (workloadStopped) {
+      return;
+    }
+    workloadStopped = true;
+    kv.stop();
+    traffic.stop();
+    if (hotTraffic != null) {
+      hotTraffic.stop();
+    }
+  }
+
   /** Injects a fault hitting these nodes; the error window is measured from here. */
   void fault(Runnable fault, WeaveNode... nodes) {
     hit.addAll(List.of(nodes));
@@ -156,6 +175,7 @@ final class ScenarioRun {
    */
   Summary finish() throws IOException {
     cluster.awaitClusterUp();
+    workloadStopped = true;
     // Load keeps running for a while on the healed cluster.
     WeaveCluster.sleep(Duration.ofSeconds(3));
     kv.stop();
