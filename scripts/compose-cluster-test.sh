@@ -182,9 +182,11 @@ formed_in=$(elapsed "$up_start")
 say "one cluster of four, every node sees all four Up, ${formed_in}s after docker-compose up"
 
 # Each node says at start which transport it runs: the cluster's keys were found and used.
+# (The logs are read whole before grep: `grep -q` stops at the first match, and with pipefail
+# the writer's broken pipe would fail the check.)
 for node in "${nodes[@]}"; do
-  docker-compose logs --no-color "$node" 2>&1 \
-    | grep -q 'cluster transport: TLS with mutual authentication, keys from /keys' \
+  logs=$(docker-compose logs --no-color "$node" 2>&1 || true)
+  grep -q 'cluster transport: TLS with mutual authentication, keys from /keys' <<<"$logs" \
     || fail "$node did not log its cluster transport as TLS with mutual authentication"
 done
 say "all four run the cluster transport over TLS with mutual authentication"
@@ -343,7 +345,7 @@ done
 say "majority compare-and-swap: four concurrent calls, one per node, all OK, one swapped (${cas_answers%; })"
 
 # The node without the keys tried to join (the seed node refused its handshake) and is no member.
-while ! docker logs "$intruder" 2>&1 | grep -q "Couldn't join seed nodes"; do
+while ! grep -q "Couldn't join seed nodes" <<<"$(docker logs "$intruder" 2>&1 || true)"; do
   [[ "$(docker inspect -f '{{.State.Status}}' "$intruder")" == running ]] \
     || { docker logs --tail 20 "$intruder" >&2; fail "the node without the keys exited"; }
   (($(awk -v a="$intruder_start" -v b="$(date +%s.%N)" -v t="$FORM_TIMEOUT" 'BEGIN { print (b - a > t) }'))) \
